@@ -1,0 +1,5 @@
+//! Pure, deterministic data engineering: data in, data out, no browser types.
+
+pub mod labs;
+pub mod tokenize;
+pub mod urlstate;

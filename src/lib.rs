@@ -1,0 +1,14 @@
+//! datalab — a browser lab for the data engineering of LLM training data.
+//!
+//! Three layers, and the folders say so:
+//! - [`core`]: the data engineering itself in plain Rust, no web types; tested natively with `cargo test`.
+//! - `web` (wasm32 only): thin browser glue — fetching, storage, URL state, yielding to the event loop.
+//! - `ui` (wasm32 only): the Leptos shell, shared widgets and one folder per lab page.
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
