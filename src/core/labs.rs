@@ -132,7 +132,11 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), LABS.len());
         assert!(resolve(None).built);
-        assert_eq!(resolve(Some("generate")).id, DEFAULT_LAB, "planned labs are not routable");
+        assert_eq!(
+            resolve(Some("generate")).id,
+            DEFAULT_LAB,
+            "planned labs are not routable"
+        );
         assert_eq!(resolve(Some("nope")).id, DEFAULT_LAB);
     }
 }

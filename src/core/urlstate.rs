@@ -125,3 +125,27 @@ mod tests {
         assert_eq!(q.to_search(), "?b=9&c=3");
     }
 }
+
+/// A short stable key for a query string (FNV-1a, hex): names the stored state of an embedded lab, so an
+/// iframe recreated with its original `src` finds what the student had typed.
+pub fn state_key(search: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in search.as_bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod key_tests {
+    #[test]
+    fn state_key_is_stable() {
+        assert_eq!(super::state_key("?embed=1"), super::state_key("?embed=1"));
+        assert_ne!(
+            super::state_key("?embed=1"),
+            super::state_key("?embed=1&text=a")
+        );
+        assert_eq!(super::state_key("").len(), 16);
+    }
+}

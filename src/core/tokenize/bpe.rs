@@ -115,7 +115,12 @@ impl Encoder {
 
     /// Size of the id space, special tokens included (tiktoken's `n_vocab`).
     pub fn n_vocab(&self) -> usize {
-        let max_special = self.specials.iter().map(|s| s.1 as usize + 1).max().unwrap_or(0);
+        let max_special = self
+            .specials
+            .iter()
+            .map(|s| s.1 as usize + 1)
+            .max()
+            .unwrap_or(0);
         (self.offsets.len() - 1).max(max_special)
     }
 
@@ -200,7 +205,13 @@ impl Encoder {
     /// Encodes pieces of `seg` from byte `from` until at least `budget` bytes are done or the segment ends;
     /// returns where it stopped (always a piece boundary). The pattern sees `seg` as the whole text, which is
     /// what tiktoken does between special tokens.
-    fn encode_segment(&mut self, seg: &str, from: usize, budget: usize, out: &mut Vec<Rank>) -> usize {
+    fn encode_segment(
+        &mut self,
+        seg: &str,
+        from: usize,
+        budget: usize,
+        out: &mut Vec<Rank>,
+    ) -> usize {
         let limit = from.saturating_add(budget);
         let mut pos = from;
         let b = seg.as_bytes();
@@ -364,7 +375,8 @@ mod tests {
 
     /// A toy vocabulary: all bytes, plus "ab" (rank 256), "cd" (257), "abcd" (258).
     fn toy() -> Encoder {
-        let mut ranks: FxHashMap<Vec<u8>, Rank> = (0..=255u8).map(|b| (vec![b], b as Rank)).collect();
+        let mut ranks: FxHashMap<Vec<u8>, Rank> =
+            (0..=255u8).map(|b| (vec![b], b as Rank)).collect();
         ranks.insert(b"ab".to_vec(), 256);
         ranks.insert(b"cd".to_vec(), 257);
         ranks.insert(b"abcd".to_vec(), 258);
@@ -383,7 +395,10 @@ mod tests {
         assert_eq!(e.encode_ordinary("abcde"), [258, b'e' as Rank]);
         assert_eq!(e.encode_ordinary("acd"), [b'a' as Rank, 257]);
         // Cached the second time, same answer.
-        assert_eq!(e.encode_ordinary("abcde abcde"), [258, b'e' as Rank, 32, 258, b'e' as Rank]);
+        assert_eq!(
+            e.encode_ordinary("abcde abcde"),
+            [258, b'e' as Rank, 32, 258, b'e' as Rank]
+        );
     }
 
     #[test]

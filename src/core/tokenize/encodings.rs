@@ -68,7 +68,11 @@ impl EncodingSpec {
     pub fn build(&self, rank_file: &[u8]) -> Result<super::Encoder, String> {
         let ranks =
             super::ranks::parse_tiktoken(rank_file, self.n_ranks).map_err(|e| e.to_string())?;
-        let specials = self.specials.iter().map(|(s, r)| (s.to_string(), *r)).collect();
+        let specials = self
+            .specials
+            .iter()
+            .map(|(s, r)| (s.to_string(), *r))
+            .collect();
         super::Encoder::new(self.pattern, ranks, specials).map_err(|e| e.to_string())
     }
 }

@@ -16,6 +16,7 @@ pub mod pretokenize;
 pub mod ranks;
 pub mod unicode_class;
 mod unicode_tables;
+pub mod workbench;
 
 pub use bpe::{Encoder, Rank};
 pub use encodings::{EncodingSpec, ENCODINGS};

@@ -100,7 +100,10 @@ fn decode(b: &[u8], i: usize) -> (char, usize) {
             4,
         )
     };
-    (char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER), len)
+    (
+        char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER),
+        len,
+    )
 }
 
 /// End of the run of characters, starting at `i`, whose flags satisfy `keep`.
@@ -239,7 +242,10 @@ fn cl100k(b: &[u8], s: usize) -> usize {
     let start = if c0 == b' ' { s + 1 } else { s };
     if start < b.len() && is_other(class_at(b, start).0) {
         let e = run(b, start, is_other);
-        return e + b[e..].iter().take_while(|&&x| x == b'\r' || x == b'\n').count();
+        return e + b[e..]
+            .iter()
+            .take_while(|&&x| x == b'\r' || x == b'\n')
+            .count();
     }
     whitespace(b, s, true)
 }
@@ -357,13 +363,19 @@ mod tests {
     #[test]
     fn cl100k_basic() {
         assert_eq!(split(Cl100k, "12345 abc"), ["123", "45", " abc"]);
-        assert_eq!(split(Cl100k, "He'LL go.\n\nx"), ["He", "'LL", " go", ".\n\n", "x"]);
+        assert_eq!(
+            split(Cl100k, "He'LL go.\n\nx"),
+            ["He", "'LL", " go", ".\n\n", "x"]
+        );
         assert_eq!(split(Cl100k, "a \n b"), ["a", " \n", " b"]);
     }
 
     #[test]
     fn o200k_basic() {
-        assert_eq!(split(O200k, "HelloWorld ABC's"), ["Hello", "World", " ABC's"]);
+        assert_eq!(
+            split(O200k, "HelloWorld ABC's"),
+            ["Hello", "World", " ABC's"]
+        );
         assert_eq!(split(O200k, "a/b//\nc"), ["a", "/b", "//\n", "c"]);
     }
 }

@@ -33,9 +33,15 @@ impl std::error::Error for RankFileError {}
 ///
 /// `expected` is the number of ranks the encoding must have; a file with fewer lines (say, a download cut
 /// short) is refused rather than silently producing wrong ids.
-pub fn parse_tiktoken(data: &[u8], expected: usize) -> Result<FxHashMap<Vec<u8>, Rank>, RankFileError> {
+pub fn parse_tiktoken(
+    data: &[u8],
+    expected: usize,
+) -> Result<FxHashMap<Vec<u8>, Rank>, RankFileError> {
     let text = std::str::from_utf8(data).map_err(|e| RankFileError {
-        line: 1 + data[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+        line: 1 + data[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
         message: "the file is not text (invalid UTF-8); it is not a .tiktoken rank file".into(),
     })?;
     let mut map = FxHashMap::with_capacity_and_hasher(expected, Default::default());
@@ -88,5 +94,93 @@ mod tests {
         assert!(e.to_string().contains("truncated"), "{e}");
         let e = parse_tiktoken(&[0xff, 0xfe, 0], 2).unwrap_err();
         assert!(e.message.contains("not text"));
+    }
+}
+
+/// `ranks/manifest.json`, written at build time beside the rank files: where they came from and their hashes,
+/// so the page can say which tokenizer version it runs and detect a corrupted or partial download.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct RankManifest {
+    /// The crate the files were copied from (`tiktoken-rs`).
+    pub source: String,
+    /// Its version, as pinned in Cargo.lock.
+    pub version: String,
+    /// One entry per file.
+    pub files: Vec<RankFileInfo>,
+}
+
+/// One rank file in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct RankFileInfo {
+    pub name: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl RankManifest {
+    /// Checks a downloaded file against the manifest; a file the manifest does not list passes (the
+    /// rank parser still checks it).
+    pub fn verify(&self, name: &str, data: &[u8]) -> Result<(), String> {
+        let Some(info) = self.files.iter().find(|f| f.name == name) else {
+            return Ok(());
+        };
+        if data.len() as u64 != info.bytes {
+            return Err(format!(
+                "{name} arrived with {} bytes but should have {}: the download is partial or the wrong file — reload to fetch it again",
+                data.len(),
+                info.bytes
+            ));
+        }
+        let got = sha256_hex(data);
+        if got != info.sha256 {
+            return Err(format!(
+                "{name} is corrupted: its SHA-256 is {} but should be {} — reload to fetch it again",
+                &got[..12],
+                &info.sha256[..12.min(info.sha256.len())]
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod manifest_tests {
+    use super::*;
+
+    #[test]
+    fn verify_detects_partial_and_corrupt_files() {
+        let data = b"IQ== 0\n";
+        let m = RankManifest {
+            source: "tiktoken-rs".into(),
+            version: "0.12.1".into(),
+            files: vec![RankFileInfo {
+                name: "x.tiktoken".into(),
+                bytes: data.len() as u64,
+                sha256: sha256_hex(data),
+            }],
+        };
+        assert!(m.verify("x.tiktoken", data).is_ok());
+        assert!(m
+            .verify("x.tiktoken", &data[..3])
+            .unwrap_err()
+            .contains("partial"));
+        assert!(m
+            .verify("x.tiktoken", b"IQ== 1\n")
+            .unwrap_err()
+            .contains("corrupted"));
+        assert!(m.verify("other", b"").is_ok());
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -94,7 +94,11 @@ mod tests {
     fn unicode_classes() {
         assert_eq!(flags('é') & LL, LL);
         assert_eq!(flags('中') & (L | LO), L | LO);
-        assert_eq!(flags('\u{301}'), M, "combining acute accent is a mark, not a letter");
+        assert_eq!(
+            flags('\u{301}'),
+            M,
+            "combining acute accent is a mark, not a letter"
+        );
         assert_eq!(flags('\u{a0}'), WS, "no-break space is white space");
         assert_eq!(flags('Ⅻ') & N, N, "roman numeral twelve is a number");
         assert_eq!(flags('😀'), 0);

@@ -1,0 +1,37 @@
+//! The deck's design system: a wisdom box and a beginner's corner on every lab page.
+//! Colours and type live in `static/style.css` (Pearl White → Soft Grey, Charcoal, Navy, Gold).
+
+use leptos::prelude::*;
+
+/// The deck's "wisdom" box: one sentence worth remembering from the lab.
+#[component]
+pub fn WisdomBox(#[prop(into)] quote: String) -> impl IntoView {
+    view! {
+        <aside class="wisdom" aria-label="Wisdom">
+            <span class="wisdom-mark" aria-hidden="true">"✦"</span>
+            <p>{quote}</p>
+        </aside>
+    }
+}
+
+/// The beginner's corner: what this means, why it matters, the common mistake.
+#[component]
+pub fn BeginnersCorner(
+    #[prop(into)] means: String,
+    #[prop(into)] matters: String,
+    #[prop(into)] mistake: String,
+) -> impl IntoView {
+    view! {
+        <details class="corner" open>
+            <summary>"Beginner's corner"</summary>
+            <dl>
+                <dt>"What this means"</dt>
+                <dd>{means}</dd>
+                <dt>"Why it matters"</dt>
+                <dd>{matters}</dd>
+                <dt>"Common mistake"</dt>
+                <dd>{mistake}</dd>
+            </dl>
+        </details>
+    }
+}

@@ -1,0 +1,3 @@
+//! One folder per lab page.
+
+pub mod tokenizer;

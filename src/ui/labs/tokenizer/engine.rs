@@ -1,0 +1,174 @@
+//! Loading encodings on demand and running encodes in slices, per workbench column.
+//!
+//! Rank files are fetched the first time an encoding is needed (not compiled into the wasm), checked
+//! against the build's manifest, and parsed once. Encoding runs in ~12 ms slices with a yield to the
+//! browser between them, so typing never stutters even on megabytes; a newer input cancels older work.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+
+use crate::core::tokenize::bpe::EncodeJob;
+use crate::core::tokenize::display::{chars_per_token, chips, Chip};
+use crate::core::tokenize::ranks::RankManifest;
+use crate::core::tokenize::{Encoder, EncodingSpec};
+use crate::web::fetch::fetch_bytes;
+use crate::web::tick::{now_ms, yield_now};
+
+/// How many chips a column draws; counts always cover the whole text.
+pub const CHIP_LIMIT: usize = 1000;
+/// How many ids the "Token ids" box lists.
+pub const ID_LIMIT: usize = 20_000;
+/// Texts longer than this show a progress bar while they encode.
+const PROGRESS_FROM: usize = 200_000;
+
+/// Where an encoding's rank file is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadStatus {
+    Idle,
+    Loading,
+    Ready { sha256: String },
+    Failed(String),
+}
+
+/// The result of encoding the current text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// Which settled text this is for (see `TokenizerLab`).
+    pub version: u64,
+    pub allow_special: bool,
+    pub count: usize,
+    pub chars_per_token: f64,
+    pub chips: Vec<Chip>,
+    pub ids: Vec<u32>,
+    pub millis: f64,
+}
+
+/// One encoding's column: its spec and reactive state.
+#[derive(Clone, Copy)]
+pub struct Column {
+    pub spec: &'static EncodingSpec,
+    pub status: RwSignal<LoadStatus>,
+    pub outcome: RwSignal<Option<Outcome>>,
+    pub progress: RwSignal<Option<f64>>,
+}
+
+impl Column {
+    pub fn new(spec: &'static EncodingSpec) -> Self {
+        Column {
+            spec,
+            status: RwSignal::new(LoadStatus::Idle),
+            outcome: RwSignal::new(None),
+            progress: RwSignal::new(None),
+        }
+    }
+}
+
+thread_local! {
+    static ENCODERS: RefCell<HashMap<&'static str, Rc<RefCell<Encoder>>>> = RefCell::new(HashMap::new());
+    static MANIFEST: RefCell<Option<Rc<RankManifest>>> = const { RefCell::new(None) };
+}
+
+/// The build's rank manifest (fetched once).
+pub async fn manifest() -> Result<Rc<RankManifest>, String> {
+    if let Some(m) = MANIFEST.with(|m| m.borrow().clone()) {
+        return Ok(m);
+    }
+    let bytes = fetch_bytes("ranks/manifest.json").await?;
+    let m: RankManifest = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("ranks/manifest.json is unreadable: {e}"))?;
+    let m = Rc::new(m);
+    MANIFEST.with(|slot| *slot.borrow_mut() = Some(m.clone()));
+    Ok(m)
+}
+
+fn encoder(name: &str) -> Option<Rc<RefCell<Encoder>>> {
+    ENCODERS.with(|e| e.borrow().get(name).cloned())
+}
+
+/// Starts loading the column's encoding unless it is loading or loaded already.
+pub fn ensure_loaded(col: Column) {
+    if col.status.get_untracked() != LoadStatus::Idle {
+        return;
+    }
+    col.status.set(LoadStatus::Loading);
+    leptos::task::spawn_local(async move {
+        let result = async {
+            let file = col.spec.file.trim_start_matches("ranks/");
+            let bytes = fetch_bytes(col.spec.file).await?;
+            if let Ok(m) = manifest().await {
+                m.verify(file, &bytes)?;
+            }
+            // Give the loading state a frame to show before parsing.
+            yield_now().await;
+            let enc = col
+                .spec
+                .build(&bytes)
+                .map_err(|e| format!("{}: {e}", col.spec.file))?;
+            Ok::<_, String>((enc, crate::core::tokenize::ranks::sha256_hex(&bytes)))
+        }
+        .await;
+        match result {
+            Ok((enc, sha256)) => {
+                ENCODERS.with(|e| {
+                    e.borrow_mut()
+                        .insert(col.spec.name, Rc::new(RefCell::new(enc)))
+                });
+                col.status.set(LoadStatus::Ready { sha256 });
+            }
+            Err(msg) => col.status.set(LoadStatus::Failed(msg)),
+        }
+    });
+}
+
+/// Encodes `text` for `col` in slices; gives up quietly when `generation` moves on (newer input).
+pub async fn encode_column(
+    col: Column,
+    text: Rc<str>,
+    version: u64,
+    allow_special: bool,
+    generation: Rc<Cell<u64>>,
+    mine: u64,
+) {
+    let Some(enc) = encoder(col.spec.name) else {
+        return;
+    };
+    let started = now_ms();
+    let mut job = EncodeJob::new(&enc.borrow(), &text, allow_special);
+    loop {
+        let slice = now_ms();
+        let done = loop {
+            let d = enc.borrow_mut().step(&mut job, &text, 32 * 1024);
+            if d || now_ms() - slice > 12.0 {
+                break d;
+            }
+        };
+        if done {
+            break;
+        }
+        if text.len() > PROGRESS_FROM {
+            col.progress
+                .set(Some(job.done_bytes() as f64 / text.len() as f64));
+        }
+        yield_now().await;
+        if generation.get() != mine {
+            col.progress.set(None);
+            return;
+        }
+    }
+    let millis = now_ms() - started;
+    let enc = enc.borrow();
+    let outcome = Outcome {
+        version,
+        allow_special,
+        count: job.tokens.len(),
+        chars_per_token: chars_per_token(&text, job.tokens.len()),
+        chips: chips(&enc, &text, &job.tokens, CHIP_LIMIT),
+        ids: job.tokens.iter().take(ID_LIMIT).copied().collect(),
+        millis,
+    };
+    col.progress.set(None);
+    col.outcome.set(Some(outcome));
+}

@@ -1,0 +1,5 @@
+//! Widgets shared by lab pages.
+
+pub mod bar_chart;
+pub mod progress;
+pub mod token_chips;

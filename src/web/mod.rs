@@ -1,0 +1,8 @@
+//! Thin browser glue (wasm32 only): no logic here that a native test could cover.
+
+pub mod bench;
+pub mod fetch;
+pub mod panic;
+pub mod storage;
+pub mod tick;
+pub mod url;
