@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Benchmarks for the README: tokenizer throughput against the JavaScript peers in Chromium on the 10 MB
+# corpus, the release build's size, and start-up time. Not part of the test command (figures, not pass/fail).
+# DATALAB_CORPUS=path overrides the corpus (default: ../shared/corpus/prose-10mb.txt).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup.sh --browser
+export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
+printf '\033[1;34m==>\033[0m %s\n' "release build"
+trunk build --release
+cd tests/e2e
+printf '\033[1;34m==>\033[0m %s\n' "size and start-up"
+node bench/startup-and-size.mjs
+printf '\033[1;34m==>\033[0m %s\n' "tokenizer throughput, 10 MB corpus, in Chromium"
+node bench/tokenizer-bench.mjs
