@@ -1,5 +1,6 @@
 //! Pure, deterministic data engineering: data in, data out, no browser types.
 
 pub mod labs;
+pub mod stats;
 pub mod tokenize;
 pub mod urlstate;

@@ -1,6 +1,7 @@
 //! Thin browser glue (wasm32 only): no logic here that a native test could cover.
 
 pub mod bench;
+pub mod clipboard;
 pub mod fetch;
 pub mod panic;
 pub mod storage;

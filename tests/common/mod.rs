@@ -1,4 +1,5 @@
-//! Helpers shared by the native integration tests.
+//! Helpers shared by the native integration tests (each test crate uses some of them).
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 

@@ -46,6 +46,8 @@ pub struct Encoder {
     offsets: Vec<u32>,
     bytes: Vec<u8>,
     specials: Vec<(String, Rank)>,
+    /// Added tokens (the notebook's way of extending a tokenizer): matched in the text before BPE, always.
+    added: Vec<(String, Rank)>,
     cache: FxHashMap<Box<[u8]>, (u32, u32)>,
     arena: Vec<Rank>,
 }
@@ -93,9 +95,37 @@ impl Encoder {
             offsets,
             bytes,
             specials,
+            added: Vec::new(),
             cache: FxHashMap::default(),
             arena: Vec::new(),
         })
+    }
+
+    /// A new encoder with this one's vocabulary plus `new_ranks` (ordinary, mergeable tokens) and `added`
+    /// (tokens matched before BPE). The piece cache starts empty, since merges may change.
+    pub fn extended(
+        &self,
+        new_ranks: &[(Vec<u8>, Rank)],
+        added: &[(String, Rank)],
+    ) -> Result<Encoder, VocabError> {
+        let mut ranks = self.ranks.clone();
+        for (bytes, r) in new_ranks {
+            if ranks.insert(bytes.clone(), *r).is_some() {
+                return Err(VocabError(format!(
+                    "{:?} is already a token",
+                    String::from_utf8_lossy(bytes)
+                )));
+            }
+        }
+        let mut enc = Encoder::new(self.pattern, ranks, self.specials.clone())?;
+        enc.added = self.added.clone();
+        enc.added.extend(added.iter().cloned());
+        Ok(enc)
+    }
+
+    /// Added tokens, as (text, id).
+    pub fn added(&self) -> &[(String, Rank)] {
+        &self.added
     }
 
     /// The split pattern this encoder uses.
@@ -118,6 +148,7 @@ impl Encoder {
         let max_special = self
             .specials
             .iter()
+            .chain(&self.added)
             .map(|s| s.1 as usize + 1)
             .max()
             .unwrap_or(0);
@@ -131,7 +162,7 @@ impl Encoder {
 
     /// The bytes of a token (ordinary or special), if the id exists.
     pub fn token_bytes(&self, id: Rank) -> Option<&[u8]> {
-        if let Some((s, _)) = self.specials.iter().find(|s| s.1 == id) {
+        if let Some((s, _)) = self.specials.iter().chain(&self.added).find(|s| s.1 == id) {
             return Some(s.as_bytes());
         }
         let i = id as usize;
@@ -223,8 +254,10 @@ impl Encoder {
         pos
     }
 
+    /// Encodes one piece (a whole match of this encoder's split pattern) onto `out`. For callers that split
+    /// text once and encode the same pieces with two encoders (before/after an extension).
     #[inline]
-    fn encode_piece(&mut self, piece: &[u8], out: &mut Vec<Rank>) {
+    pub fn encode_piece(&mut self, piece: &[u8], out: &mut Vec<Rank>) {
         if piece.len() == 1 {
             out.push(self.byte[piece[0] as usize]);
             return;
@@ -237,7 +270,7 @@ impl Encoder {
         if let Some(&r) = self.ranks.get(piece) {
             out.push(r);
         } else {
-            self.merge(piece, out);
+            self.merge(piece, out, None);
         }
         if piece.len() <= CACHE_MAX_PIECE {
             if self.cache.len() >= CACHE_MAX_ENTRIES {
@@ -261,7 +294,28 @@ impl Encoder {
 
     /// tiktoken's `byte_pair_merge`: `parts` holds the start of every part and the rank of the pair that
     /// starts there; the lowest-ranked pair is merged until none is left.
-    fn merge(&self, piece: &[u8], out: &mut Vec<Rank>) {
+    /// How BPE builds the tokens of `piece`: the parts before any merge (single bytes), then after each merge.
+    /// This is what students need to see to understand why a new token must be reachable.
+    pub fn merge_steps(&self, piece: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        if piece.is_empty() {
+            return vec![];
+        }
+        let mut starts: Vec<Vec<usize>> = vec![(0..piece.len()).collect()];
+        if piece.len() > 1 {
+            self.merge(piece, &mut Vec::new(), Some(&mut starts));
+        }
+        starts
+            .iter()
+            .map(|st| {
+                st.iter()
+                    .enumerate()
+                    .map(|(k, &a)| piece[a..st.get(k + 1).copied().unwrap_or(piece.len())].to_vec())
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn merge(&self, piece: &[u8], out: &mut Vec<Rank>, mut trace: Option<&mut Vec<Vec<usize>>>) {
         let mut parts: Vec<(usize, Rank)> = Vec::with_capacity(piece.len() + 1);
         let mut min = (NONE, usize::MAX);
         for i in 0..piece.len() - 1 {
@@ -287,6 +341,9 @@ impl Encoder {
             }
             parts[i].1 = rank_at(&parts, i);
             parts.remove(i + 1);
+            if let Some(t) = trace.as_deref_mut() {
+                t.push(parts[..parts.len() - 1].iter().map(|p| p.0).collect());
+            }
             min = (NONE, usize::MAX);
             for (j, &(_, r)) in parts[..parts.len() - 1].iter().enumerate() {
                 if r < min.0 {
@@ -314,6 +371,44 @@ struct Segment {
     special_after: Option<Rank>,
 }
 
+/// Cuts `text` at every occurrence of a matcher (special or added token): leftmost first, and the longest
+/// matcher when several start at the same place. Each matcher's next occurrence is remembered, so the text
+/// is scanned once per matcher rather than once per occurrence.
+fn cut_at_matches(text: &str, matchers: &[(&str, Rank)]) -> Vec<Segment> {
+    let mut segments = Vec::new();
+    let mut next: Vec<Option<usize>> = matchers.iter().map(|(m, _)| text.find(m)).collect();
+    let mut start = 0;
+    loop {
+        let best = next
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| p.map(|p| (p, k)))
+            .min_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then(matchers[b.1].0.len().cmp(&matchers[a.1].0.len()))
+            });
+        let Some((at, k)) = best else { break };
+        let (m, id) = matchers[k];
+        segments.push(Segment {
+            start,
+            end: at,
+            special_after: Some(id),
+        });
+        start = at + m.len();
+        for (j, p) in next.iter_mut().enumerate() {
+            if p.is_some_and(|p| p < start) {
+                *p = text[start..].find(matchers[j].0).map(|o| start + o);
+            }
+        }
+    }
+    segments.push(Segment {
+        start,
+        end: text.len(),
+        special_after: None,
+    });
+    segments
+}
+
 /// An encoding in progress, advanced by [`Encoder::step`].
 pub struct EncodeJob {
     segments: Vec<Segment>,
@@ -326,37 +421,17 @@ pub struct EncodeJob {
 impl EncodeJob {
     /// Prepares to encode `text`; with `allow_special`, it is cut at every special token first.
     pub fn new(encoder: &Encoder, text: &str, allow_special: bool) -> Self {
-        let mut segments = Vec::new();
-        let mut start = 0;
-        if allow_special && !encoder.specials.is_empty() {
-            let mut search = 0;
-            while let Some(off) = text[search..].find("<|") {
-                let at = search + off;
-                match encoder
-                    .specials
-                    .iter()
-                    .find(|(s, _)| text[at..].starts_with(s.as_str()))
-                {
-                    Some((s, id)) => {
-                        segments.push(Segment {
-                            start,
-                            end: at,
-                            special_after: Some(*id),
-                        });
-                        start = at + s.len();
-                        search = start;
-                    }
-                    None => search = at + 2,
-                }
-            }
+        let mut matchers: Vec<(&str, Rank)> = encoder
+            .added
+            .iter()
+            .map(|(s, r)| (s.as_str(), *r))
+            .collect();
+        if allow_special {
+            matchers.extend(encoder.specials.iter().map(|(s, r)| (s.as_str(), *r)));
         }
-        segments.push(Segment {
-            start,
-            end: text.len(),
-            special_after: None,
-        });
+        matchers.retain(|(s, _)| !s.is_empty());
         EncodeJob {
-            segments,
+            segments: cut_at_matches(text, &matchers),
             seg: 0,
             pos: 0,
             tokens: Vec::with_capacity(text.len() / 4 + 1),
@@ -422,6 +497,52 @@ mod tests {
         }
         assert!(steps > 10);
         assert_eq!(job.tokens, whole);
+    }
+
+    #[test]
+    fn merge_steps_show_each_merge() {
+        let e = toy();
+        let steps = e.merge_steps(b"abcd");
+        let show = |st: &Vec<Vec<u8>>| {
+            st.iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(show(&steps[0]), ["a", "b", "c", "d"]);
+        assert_eq!(show(&steps[1]), ["ab", "c", "d"]);
+        assert_eq!(show(&steps[2]), ["ab", "cd"]);
+        assert_eq!(show(steps.last().unwrap()), ["abcd"]);
+        assert_eq!(e.merge_steps(b"x").len(), 1);
+    }
+
+    #[test]
+    fn added_tokens_match_before_bpe_leftmost_longest() {
+        let base = toy();
+        let ext = base
+            .extended(&[], &[("NEW".into(), 300), ("NEWER".into(), 301)])
+            .unwrap();
+        let mut ext = ext;
+        assert_eq!(
+            ext.encode("xNEWERyNEW", false),
+            [b'x' as Rank, 301, b'y' as Rank, 300]
+        );
+        assert_eq!(ext.n_vocab(), 302);
+        assert_eq!(ext.token_bytes(301), Some(&b"NEWER"[..]));
+        // Adding only the final bytes: tiktoken looks a whole piece up first, so the piece "xyz" itself
+        // becomes one token, but inside a longer piece no merge path reaches it.
+        let mut only_final = base.extended(&[(b"xyz".to_vec(), 400)], &[]).unwrap();
+        assert_eq!(only_final.encode_ordinary("xyz"), [400]);
+        assert_eq!(
+            only_final.encode_ordinary("xyzz"),
+            [b'x' as Rank, b'y' as Rank, b'z' as Rank, b'z' as Rank]
+        );
+        // With the intermediate merge it is an ordinary BPE token, reachable inside longer pieces too.
+        let mut chain = base
+            .extended(&[(b"xy".to_vec(), 400), (b"xyz".to_vec(), 401)], &[])
+            .unwrap();
+        assert_eq!(chain.encode_ordinary("xyz"), [401]);
+        assert_eq!(chain.encode_ordinary("xyzz"), [401, b'z' as Rank]);
+        assert!(base.extended(&[(b"ab".to_vec(), 401)], &[]).is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 pub mod bpe;
 pub mod display;
 pub mod encodings;
+pub mod extend;
 pub mod pretokenize;
 pub mod ranks;
 pub mod unicode_class;

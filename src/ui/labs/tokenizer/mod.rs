@@ -205,17 +205,23 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
         })
         .collect_view();
 
+    // "Copy link": the clipboard when allowed, otherwise the link is shown to copy by hand.
     let copied = RwSignal::new(false);
+    let manual_link = RwSignal::new(None::<String>);
     let copy_link = move |_| {
-        if let Some(w) = web_sys::window() {
-            let href = w.location().href().unwrap_or_default();
-            let _ = w.navigator().clipboard().write_text(&href);
-            copied.set(true);
-            spawn_local(async move {
+        let href = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        spawn_local(async move {
+            if crate::web::clipboard::copy_text(&href).await {
+                manual_link.set(None);
+                copied.set(true);
                 tick::sleep(1500).await;
                 copied.try_set(false);
-            });
-        }
+            } else {
+                manual_link.set(Some(href));
+            }
+        });
     };
 
     let column_views = move || {
@@ -314,6 +320,18 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
                     }}
                 </p>
                 {move || url_note.get().map(|n| view! { <p class="note">{n}</p> })}
+                {move || {
+                    manual_link
+                        .get()
+                        .map(|href| {
+                            view! {
+                                <label class="field-label manual-link">
+                                    "Copy this link by hand"
+                                    <input type="text" readonly prop:value=href />
+                                </label>
+                            }
+                        })
+                }}
             </section>
             <div class="columns">{column_views}</div>
             <section class="panel chart-panel" aria-label="Token counts chart">

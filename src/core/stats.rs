@@ -1,0 +1,233 @@
+//! Small statistics for token-length distributions: percentiles, a summary line and histograms.
+//!
+//! The labs show how long records are in tokens (and how that changes when a tokenizer changes). Students
+//! check these numbers against what they compute in a notebook, so percentiles follow numpy's default
+//! (`method="linear"`) exactly, and histograms use whole-number bins that two distributions can share.
+
+/// The `p`-th percentile (0..=100) of values sorted ascending, interpolated linearly between the two
+/// nearest ranks — numpy's default `np.percentile(a, p)` — so the lab's numbers match a notebook's.
+///
+/// `p` outside 0..=100 is clamped (NaN counts as 0); an empty slice gives 0.0 rather than a NaN, because
+/// the result is shown to people, not computed with further.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 100.0) };
+    let rank = p / 100.0 * (n - 1) as f64;
+    let lo = (rank.floor() as usize).min(n - 1);
+    let hi = (lo + 1).min(n - 1);
+    let t = rank - lo as f64;
+    lerp(sorted[lo], sorted[hi], t)
+}
+
+/// numpy's `_lerp`: computed from the nearer end, so the last digits agree with numpy's.
+fn lerp(a: f64, b: f64, t: f64) -> f64 {
+    let d = b - a;
+    if t >= 0.5 {
+        b - d * (1.0 - t)
+    } else {
+        a + d * t
+    }
+}
+
+/// The figures a lab prints about a distribution of lengths.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Summary {
+    /// Number of values.
+    pub count: usize,
+    /// Smallest value (0 when there are none).
+    pub min: usize,
+    /// Largest value (0 when there are none).
+    pub max: usize,
+    /// Arithmetic mean (0.0 when there are none).
+    pub mean: f64,
+    /// Median, numpy-style (see [`percentile`]).
+    pub p50: f64,
+    /// 90th percentile: what most records stay under.
+    pub p90: f64,
+    /// 99th percentile: the long tail that decides context-window limits.
+    pub p99: f64,
+}
+
+/// Summarises a distribution of lengths (e.g. tokens per record). An empty slice gives all zeros, so a
+/// lab can show a summary before any data is loaded.
+pub fn summary(values: &[usize]) -> Summary {
+    if values.is_empty() {
+        return Summary::default();
+    }
+    let mut sorted: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+    sorted.sort_by(f64::total_cmp);
+    let sum: f64 = values.iter().map(|&v| v as f64).sum();
+    Summary {
+        count: values.len(),
+        min: values.iter().copied().min().unwrap_or(0),
+        max: values.iter().copied().max().unwrap_or(0),
+        mean: sum / values.len() as f64,
+        p50: percentile(&sorted, 50.0),
+        p90: percentile(&sorted, 90.0),
+        p99: percentile(&sorted, 99.0),
+    }
+}
+
+/// One histogram bar: how many values fall in `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bin {
+    /// First value counted (inclusive).
+    pub start: usize,
+    /// First value not counted (exclusive).
+    pub end: usize,
+    /// Number of values in the bin.
+    pub count: usize,
+}
+
+/// Counts values into equal-width whole-number bins covering `0..=max`.
+///
+/// Lengths are whole numbers, so bins are too: the width is `ceil((max + 1) / bins)` and there are as many
+/// bins as that width needs to reach `max` — at most `bins`, fewer when the range is small (a range of 5
+/// values never gets 10 bins). `max` defaults to the largest value; passing the same `max` and `bins` for
+/// two distributions (before/after a tokenizer change) gives them identical bins, so their bars line up.
+/// Values above an explicit `max` are counted in the last bin, so the counts always add up to
+/// `values.len()`. `bins == 0` is treated as 1. With no values and no `max` there is nothing to show and
+/// the result is empty.
+pub fn histogram(values: &[usize], bins: usize, max: Option<usize>) -> Vec<Bin> {
+    let max = match max {
+        Some(m) => m,
+        None => match values.iter().copied().max() {
+            Some(m) => m,
+            None => return Vec::new(),
+        },
+    };
+    let span = max.saturating_add(1);
+    let width = span.div_ceil(bins.max(1)).max(1);
+    let n = span.div_ceil(width);
+    let mut out: Vec<Bin> = (0..n)
+        .map(|i| Bin {
+            start: i * width,
+            end: (i + 1).saturating_mul(width),
+            count: 0,
+        })
+        .collect();
+    for &v in values {
+        let i = (v.min(max) / width).min(n - 1);
+        out[i].count += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    #[test]
+    fn percentile_matches_numpy() {
+        let a = [1.0, 2.0, 3.0, 4.0];
+        // np.percentile([1, 2, 3, 4], [0, 25, 50, 90, 99, 100])
+        assert_eq!(percentile(&a, 0.0), 1.0);
+        assert!(close(percentile(&a, 25.0), 1.75));
+        assert_eq!(percentile(&a, 50.0), 2.5);
+        assert!(close(percentile(&a, 90.0), 3.7));
+        assert!(close(percentile(&a, 99.0), 3.97));
+        assert_eq!(percentile(&a, 100.0), 4.0);
+        // np.percentile([7], 33) == 7; np.percentile([10, 20], 10) == 11
+        assert_eq!(percentile(&[7.0], 33.0), 7.0);
+        assert!(close(percentile(&[10.0, 20.0], 10.0), 11.0));
+        // np.percentile([1, 3, 3, 8, 20], 75) == 8.0; at 30 == 3.0; at 95 == 17.6
+        let b = [1.0, 3.0, 3.0, 8.0, 20.0];
+        assert_eq!(percentile(&b, 75.0), 8.0);
+        assert_eq!(percentile(&b, 30.0), 3.0);
+        assert!(close(percentile(&b, 95.0), 17.6));
+    }
+
+    #[test]
+    fn percentile_edges() {
+        assert_eq!(percentile(&[], 50.0), 0.0);
+        let a = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(percentile(&a, -5.0), 1.0);
+        assert_eq!(percentile(&a, 250.0), 4.0);
+        assert_eq!(percentile(&a, f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn summary_of_lengths() {
+        // np.mean / np.percentile of [4, 1, 3, 2] (unsorted on purpose).
+        let s = summary(&[4, 1, 3, 2]);
+        assert_eq!((s.count, s.min, s.max), (4, 1, 4));
+        assert_eq!(s.mean, 2.5);
+        assert_eq!(s.p50, 2.5);
+        assert!(close(s.p90, 3.7));
+        assert!(close(s.p99, 3.97));
+        // np.percentile(range(1, 101), [50, 90, 99]) == [50.5, 90.1, 99.01]
+        let v: Vec<usize> = (1..=100).collect();
+        let s = summary(&v);
+        assert!(close(s.p50, 50.5));
+        assert!(close(s.p90, 90.1));
+        assert!(close(s.p99, 99.01));
+        assert_eq!(s.mean, 50.5);
+        assert_eq!(summary(&[]), Summary::default());
+    }
+
+    #[test]
+    fn histogram_bins_cover_zero_to_max() {
+        // 0..=10 is 11 values; 4 bins of width 3.
+        let h = histogram(&[0, 1, 2, 3, 9, 10, 10], 4, None);
+        let spans: Vec<(usize, usize, usize)> =
+            h.iter().map(|b| (b.start, b.end, b.count)).collect();
+        assert_eq!(spans, [(0, 3, 3), (3, 6, 1), (6, 9, 0), (9, 12, 3)]);
+        // A small range gets fewer bins than asked for, one value each.
+        let h = histogram(&[0, 2, 2, 4], 10, None);
+        assert_eq!(h.len(), 5);
+        assert!(h.iter().all(|b| b.end - b.start == 1));
+        assert_eq!(
+            h.iter().map(|b| b.count).collect::<Vec<_>>(),
+            [1, 0, 2, 0, 1]
+        );
+    }
+
+    #[test]
+    fn histogram_shared_max_lines_up() {
+        let before = histogram(&[10, 20, 95], 10, Some(99));
+        let after = histogram(&[5, 7, 50], 10, Some(99));
+        assert_eq!(before.len(), 10);
+        assert!(before
+            .iter()
+            .zip(&after)
+            .all(|(a, b)| (a.start, a.end) == (b.start, b.end)));
+        assert_eq!(before[9].count, 1);
+        assert_eq!(after[0].count, 2);
+        // Values above an explicit max go in the last bin; totals are kept.
+        let h = histogram(&[1, 500], 2, Some(9));
+        assert_eq!(h.iter().map(|b| b.count).collect::<Vec<_>>(), [1, 1]);
+    }
+
+    #[test]
+    fn histogram_edges() {
+        assert!(histogram(&[], 5, None).is_empty());
+        let h = histogram(&[], 5, Some(9));
+        assert_eq!(h.len(), 5);
+        assert!(h.iter().all(|b| b.count == 0));
+        let h = histogram(&[3, 3], 0, None);
+        assert_eq!(
+            h,
+            [Bin {
+                start: 0,
+                end: 4,
+                count: 2
+            }]
+        );
+        let h = histogram(&[0], 3, None);
+        assert_eq!(
+            h,
+            [Bin {
+                start: 0,
+                end: 1,
+                count: 1
+            }]
+        );
+    }
+}
