@@ -14,3 +14,5 @@ printf '\033[1;34m==>\033[0m %s\n' "size and start-up"
 node bench/startup-and-size.mjs
 printf '\033[1;34m==>\033[0m %s\n' "tokenizer throughput, 10 MB corpus, in Chromium"
 node bench/tokenizer-bench.mjs
+printf '\033[1;34m==>\033[0m %s\n' "tokenizer extension: impact counting and mining, 10 MB corpus, in Chromium"
+node bench/extension-bench.mjs

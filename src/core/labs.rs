@@ -67,7 +67,7 @@ pub static LABS: &[Lab] = &[
         anchors: "ADDON-B-LAB-03",
         slides: "8, 9, 16, 19",
         summary: "Add domain terms two ways and measure what they save.",
-        built: false,
+        built: true,
     },
     Lab {
         id: "experiments",

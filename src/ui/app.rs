@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::core::labs::{resolve, LABS};
 use crate::core::urlstate::Query;
+use crate::ui::labs::extend::ExtendLab;
 use crate::ui::labs::tokenizer::TokenizerLab;
 use crate::web::url::{current_query, href_with};
 
@@ -19,6 +20,7 @@ pub fn App() -> impl IntoView {
     let lab = resolve(query.get("lab"));
     let body = match lab.id {
         "tokenizer" => view! { <TokenizerLab embed=embed /> }.into_any(),
+        "extend" => view! { <ExtendLab /> }.into_any(),
         _ => unreachable!("resolve() only returns built labs"),
     };
     if embed {

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod clipboard;
 pub mod fetch;
+pub mod files;
 pub mod panic;
 pub mod storage;
 pub mod tick;

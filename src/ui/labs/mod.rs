@@ -1,3 +1,4 @@
 //! One folder per lab page.
 
+pub mod extend;
 pub mod tokenizer;

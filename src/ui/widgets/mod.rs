@@ -1,5 +1,6 @@
 //! Widgets shared by lab pages.
 
 pub mod bar_chart;
+pub mod histogram;
 pub mod progress;
 pub mod token_chips;

@@ -67,6 +67,11 @@ pub struct ImpactJob {
     /// (term, id, tokens before)
     terms: Vec<(String, Option<Rank>, usize)>,
     scratch: Vec<Rank>,
+    /// Ids at or above this are new; only they are counted per term.
+    first_new: Rank,
+    /// A record that contains none of these strings encodes the same before and after, so it is encoded
+    /// once. None: some new token is not valid UTF-8 on its own, so every record is encoded twice.
+    needles: Option<Vec<String>>,
 }
 
 impl ImpactJob {
@@ -90,7 +95,30 @@ impl ImpactJob {
                 (t.clone(), id, base.encode_ordinary(t).len())
             })
             .collect();
+        // Added tokens: the terms themselves. Merges: the new tokens, minus any that contain another
+        // (a chain's first merge is in every later one), as text.
+        let raw: Vec<Vec<u8>> = match version.mode {
+            Mode::AddedTokens => version
+                .added
+                .iter()
+                .map(|a| a.0.as_bytes().to_vec())
+                .collect(),
+            Mode::ReachableMerges => version.new_ranks().into_iter().map(|r| r.0).collect(),
+        };
+        let minimal: Vec<&Vec<u8>> = raw
+            .iter()
+            .filter(|n| {
+                !raw.iter()
+                    .any(|m| m.len() < n.len() && n.windows(m.len()).any(|w| w == m.as_slice()))
+            })
+            .collect();
+        let needles = minimal
+            .iter()
+            .map(|n| String::from_utf8((*n).clone()).ok())
+            .collect::<Option<Vec<String>>>();
         ImpactJob {
+            first_new: base.n_vocab() as Rank,
+            needles,
             version_id: version.id.clone(),
             mode: version.mode,
             allow_special,
@@ -124,16 +152,20 @@ impl ImpactJob {
         while self.next < records.len() && spent < budget {
             let text = records[self.next];
             spent += text.len().max(1);
-            let (b, a) = match self.mode {
-                Mode::ReachableMerges if !self.allow_special => self.shared_split(base, ext, text),
-                _ => {
-                    let b = base.encode(text, self.allow_special).len();
-                    let ids = ext.encode(text, self.allow_special);
-                    for id in &ids {
-                        *self.id_counts.entry(*id).or_default() += 1;
-                    }
-                    (b, ids.len())
-                }
+            let untouched = self
+                .needles
+                .as_ref()
+                .is_some_and(|ns| !ns.iter().any(|n| text.contains(n.as_str())));
+            let (b, a) = if untouched {
+                let b = base.encode(text, self.allow_special).len();
+                (b, b)
+            } else if self.mode == Mode::ReachableMerges && !self.allow_special {
+                self.shared_split(base, ext, text)
+            } else {
+                let b = base.encode(text, self.allow_special).len();
+                let ids = ext.encode(text, self.allow_special);
+                self.count_new(&ids);
+                (b, ids.len())
             };
             self.before.push(b);
             self.after.push(a);
@@ -156,11 +188,23 @@ impl ImpactJob {
             self.scratch.clear();
             ext.encode_piece(piece.as_bytes(), &mut self.scratch);
             a += self.scratch.len();
-            for id in &self.scratch {
-                *self.id_counts.entry(*id).or_default() += 1;
-            }
+            let new: Vec<Rank> = self
+                .scratch
+                .iter()
+                .copied()
+                .filter(|&i| i >= self.first_new)
+                .collect();
+            self.count_new(&new);
         }
         (b, a)
+    }
+
+    fn count_new(&mut self, ids: &[Rank]) {
+        for &id in ids {
+            if id >= self.first_new {
+                *self.id_counts.entry(id).or_default() += 1;
+            }
+        }
     }
 
     /// The result.
@@ -249,6 +293,36 @@ mod tests {
             assert_eq!(imp.saved().0, 9);
             assert_eq!(imp.version_id, v.id);
             assert_eq!(imp.after_summary.max, 13);
+        }
+    }
+
+    #[test]
+    fn records_without_terms_are_counted_once_and_correctly() {
+        let mut base = toy();
+        let records = ["nothing here", "a kub", "", "kub kub"];
+        for mode in [Mode::ReachableMerges, Mode::AddedTokens] {
+            let v = build(
+                "toy",
+                "x",
+                &base,
+                mode,
+                &[" kub".to_string()],
+                None,
+                "t",
+                "",
+            )
+            .version;
+            let mut ext = v.encoder(&base).unwrap();
+            let imp = measure(&v, &mut base, &mut ext, &records, false);
+            let want_after: Vec<usize> =
+                records.iter().map(|r| ext.encode(r, false).len()).collect();
+            let want_before: Vec<usize> = records
+                .iter()
+                .map(|r| base.encode(r, false).len())
+                .collect();
+            assert_eq!(imp.after, want_after, "{mode:?}");
+            assert_eq!(imp.before, want_before, "{mode:?}");
+            assert_eq!(imp.terms[0].occurrences, 2, "{mode:?}");
         }
     }
 

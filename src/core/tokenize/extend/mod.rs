@@ -28,3 +28,26 @@ impl Mode {
 }
 pub mod impact;
 pub mod version;
+
+/// The terms in a "one per line" box: line endings removed, completely empty lines dropped (so a trailing
+/// newline is harmless), everything else kept exactly — a leading space is part of a term (" Kubernetes"),
+/// and a line of spaces is kept so the checks can point at it.
+pub fn parse_terms(raw: &str) -> Vec<String> {
+    raw.split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn terms_keep_leading_spaces() {
+        assert_eq!(
+            super::parse_terms(" Kubernetes\r\n\nfoo\n   \n"),
+            [" Kubernetes", "foo", "   "]
+        );
+        assert!(super::parse_terms("").is_empty());
+    }
+}

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use crate::core::tokenize::bpe::EncodeJob;
 use crate::core::tokenize::display::{chars_per_token, chips, Chip};
 use crate::core::tokenize::ranks::RankManifest;
-use crate::core::tokenize::{Encoder, EncodingSpec};
+use crate::core::tokenize::{Encoder, EncodingSpec, Rank};
 use crate::web::fetch::fetch_bytes;
 use crate::web::tick::{now_ms, yield_now};
 
@@ -66,9 +66,75 @@ impl Column {
     }
 }
 
+/// A loaded encoding: the encoder, its rank file's bytes (for exports) and their SHA-256.
+#[derive(Clone)]
+pub struct Loaded {
+    pub encoder: Rc<RefCell<Encoder>>,
+    pub rank_file: Rc<Vec<u8>>,
+    pub sha256: String,
+}
+
 thread_local! {
-    static ENCODERS: RefCell<HashMap<&'static str, Rc<RefCell<Encoder>>>> = RefCell::new(HashMap::new());
+    static ENCODERS: RefCell<HashMap<&'static str, Loaded>> = RefCell::new(HashMap::new());
     static MANIFEST: RefCell<Option<Rc<RankManifest>>> = const { RefCell::new(None) };
+}
+
+/// Loads an encoding (once): fetch its rank file, check it against the manifest, parse it.
+pub async fn load(spec: &'static EncodingSpec) -> Result<Loaded, String> {
+    if let Some(l) = ENCODERS.with(|e| e.borrow().get(spec.name).cloned()) {
+        return Ok(l);
+    }
+    let file = spec.file.trim_start_matches("ranks/");
+    let bytes = fetch_bytes(spec.file).await?;
+    if let Ok(m) = manifest().await {
+        m.verify(file, &bytes)?;
+    }
+    // Give the loading state a frame to show before parsing.
+    yield_now().await;
+    let enc = spec
+        .build(&bytes)
+        .map_err(|e| format!("{}: {e}", spec.file))?;
+    let loaded = Loaded {
+        encoder: Rc::new(RefCell::new(enc)),
+        sha256: crate::core::tokenize::ranks::sha256_hex(&bytes),
+        rank_file: Rc::new(bytes),
+    };
+    ENCODERS.with(|e| e.borrow_mut().insert(spec.name, loaded.clone()));
+    Ok(loaded)
+}
+
+/// Encodes `text` in ~12 ms slices, yielding to the browser between them. Returns None as soon as
+/// `wanted()` turns false (newer input arrived); `progress` hears the share done for long texts.
+pub async fn encode_sliced(
+    enc: &Rc<RefCell<Encoder>>,
+    text: &str,
+    allow_special: bool,
+    wanted: impl Fn() -> bool,
+    progress: impl Fn(Option<f64>),
+) -> Option<Vec<Rank>> {
+    let mut job = EncodeJob::new(&enc.borrow(), text, allow_special);
+    loop {
+        let slice = now_ms();
+        let done = loop {
+            let d = enc.borrow_mut().step(&mut job, text, 32 * 1024);
+            if d || now_ms() - slice > 12.0 {
+                break d;
+            }
+        };
+        if done {
+            break;
+        }
+        if text.len() > PROGRESS_FROM {
+            progress(Some(job.done_bytes() as f64 / text.len() as f64));
+        }
+        yield_now().await;
+        if !wanted() {
+            progress(None);
+            return None;
+        }
+    }
+    progress(None);
+    Some(job.tokens)
 }
 
 /// The build's rank manifest (fetched once).
@@ -85,7 +151,7 @@ pub async fn manifest() -> Result<Rc<RankManifest>, String> {
 }
 
 fn encoder(name: &str) -> Option<Rc<RefCell<Encoder>>> {
-    ENCODERS.with(|e| e.borrow().get(name).cloned())
+    ENCODERS.with(|e| e.borrow().get(name).map(|l| l.encoder.clone()))
 }
 
 /// Starts loading the column's encoding unless it is loading or loaded already.
@@ -95,29 +161,8 @@ pub fn ensure_loaded(col: Column) {
     }
     col.status.set(LoadStatus::Loading);
     leptos::task::spawn_local(async move {
-        let result = async {
-            let file = col.spec.file.trim_start_matches("ranks/");
-            let bytes = fetch_bytes(col.spec.file).await?;
-            if let Ok(m) = manifest().await {
-                m.verify(file, &bytes)?;
-            }
-            // Give the loading state a frame to show before parsing.
-            yield_now().await;
-            let enc = col
-                .spec
-                .build(&bytes)
-                .map_err(|e| format!("{}: {e}", col.spec.file))?;
-            Ok::<_, String>((enc, crate::core::tokenize::ranks::sha256_hex(&bytes)))
-        }
-        .await;
-        match result {
-            Ok((enc, sha256)) => {
-                ENCODERS.with(|e| {
-                    e.borrow_mut()
-                        .insert(col.spec.name, Rc::new(RefCell::new(enc)))
-                });
-                col.status.set(LoadStatus::Ready { sha256 });
-            }
+        match load(col.spec).await {
+            Ok(l) => col.status.set(LoadStatus::Ready { sha256: l.sha256 }),
             Err(msg) => col.status.set(LoadStatus::Failed(msg)),
         }
     });
@@ -136,39 +181,27 @@ pub async fn encode_column(
         return;
     };
     let started = now_ms();
-    let mut job = EncodeJob::new(&enc.borrow(), &text, allow_special);
-    loop {
-        let slice = now_ms();
-        let done = loop {
-            let d = enc.borrow_mut().step(&mut job, &text, 32 * 1024);
-            if d || now_ms() - slice > 12.0 {
-                break d;
-            }
-        };
-        if done {
-            break;
-        }
-        if text.len() > PROGRESS_FROM {
-            col.progress
-                .set(Some(job.done_bytes() as f64 / text.len() as f64));
-        }
-        yield_now().await;
-        if generation.get() != mine {
-            col.progress.set(None);
-            return;
-        }
-    }
+    let tokens = encode_sliced(
+        &enc,
+        &text,
+        allow_special,
+        || generation.get() == mine,
+        |p| col.progress.set(p),
+    )
+    .await;
+    let Some(tokens) = tokens else {
+        return;
+    };
     let millis = now_ms() - started;
     let enc = enc.borrow();
     let outcome = Outcome {
         version,
         allow_special,
-        count: job.tokens.len(),
-        chars_per_token: chars_per_token(&text, job.tokens.len()),
-        chips: chips(&enc, &text, &job.tokens, CHIP_LIMIT),
-        ids: job.tokens.iter().take(ID_LIMIT).copied().collect(),
+        count: tokens.len(),
+        chars_per_token: chars_per_token(&text, tokens.len()),
+        chips: chips(&enc, &text, &tokens, CHIP_LIMIT),
+        ids: tokens.iter().take(ID_LIMIT).copied().collect(),
         millis,
     };
-    col.progress.set(None);
     col.outcome.set(Some(outcome));
 }

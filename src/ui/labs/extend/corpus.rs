@@ -1,0 +1,386 @@
+//! Corpus impact (tokens before/after, length distribution, per-term savings) and candidate mining.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::state::Ctx;
+use crate::core::stats::histogram;
+use crate::core::tokenize::extend::corpus::{parse_corpus, Corpus, CorpusFormat};
+use crate::core::tokenize::extend::impact::{Impact, ImpactJob};
+use crate::core::tokenize::extend::mining::{mine, MiningOptions, MiningResult};
+use crate::ui::widgets::histogram::PairedHistogram;
+use crate::ui::widgets::progress::Progress;
+use crate::web::files::read_chosen_text;
+use crate::web::tick::{now_ms, yield_now};
+
+/// Problems listed at most (the count says how many there are).
+const MAX_PROBLEMS: usize = 100;
+
+#[component]
+pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
+    let corpus_text = RwSignal::new(String::new());
+    let file_note = RwSignal::new(None::<Result<String, String>>);
+    let parsed = RwSignal::new(None::<(CorpusFormat, usize, Vec<String>, usize)>);
+    let impact = RwSignal::new(None::<Impact>);
+    let progress = RwSignal::new(None::<f64>);
+    let running = RwSignal::new(false);
+    let status = RwSignal::new(None::<String>);
+    let mined = RwSignal::new(None::<MiningResult>);
+    let run_id = Rc::new(Cell::new(0u64));
+    let file_input = NodeRef::<Input>::new();
+
+    let on_file = move |_| {
+        let Some(input) = file_input.get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            match read_chosen_text(&input).await {
+                Some(Ok((name, text))) => {
+                    file_note.set(Some(Ok(format!("Read {name} ({} bytes).", text.len()))));
+                    corpus_text.set(text);
+                }
+                Some(Err(e)) => file_note.set(Some(Err(e))),
+                None => {}
+            }
+        });
+    };
+
+    // Parses the corpus and lists its problems; returns it for measuring or mining.
+    let parse = move || -> Corpus {
+        let corpus = corpus_text.with(|t| parse_corpus(t));
+        let problems: Vec<String> = corpus
+            .issues
+            .iter()
+            .take(MAX_PROBLEMS)
+            .map(|i| i.message.clone())
+            .collect();
+        parsed.set(Some((
+            corpus.format,
+            corpus.records.len(),
+            problems,
+            corpus.issues.len(),
+        )));
+        corpus
+    };
+
+    let measure = {
+        let run_id = run_id.clone();
+        move |_| {
+            let (Some(base), Some(ext), Some(preview)) = (
+                ctx.base.get_value(),
+                ctx.ext.get_value(),
+                ctx.preview.get_untracked(),
+            ) else {
+                status.set(Some(
+                    "GPT-2 is still loading; try again in a moment.".into(),
+                ));
+                return;
+            };
+            let corpus = parse();
+            if corpus.records.is_empty() {
+                status.set(Some(
+                    "The corpus is empty: paste text or choose a file first.".into(),
+                ));
+                return;
+            }
+            run_id.set(run_id.get() + 1);
+            let mine_id = run_id.get();
+            let run_id = run_id.clone();
+            let special = ctx.allow_special.get_untracked();
+            running.set(true);
+            status.set(Some("Measuring …".into()));
+            spawn_local(async move {
+                let started = now_ms();
+                let texts = corpus.texts();
+                let mut job = ImpactJob::new(
+                    &preview.version,
+                    &mut base.encoder.borrow_mut(),
+                    &ext.borrow(),
+                    special,
+                );
+                loop {
+                    let slice = now_ms();
+                    let done = loop {
+                        let d = job.step(
+                            &mut base.encoder.borrow_mut(),
+                            &mut ext.borrow_mut(),
+                            &texts,
+                            16 * 1024,
+                        );
+                        if d || now_ms() - slice > 12.0 {
+                            break d;
+                        }
+                    };
+                    if done {
+                        break;
+                    }
+                    progress.set(Some(job.progress(texts.len())));
+                    yield_now().await;
+                    if run_id.get() != mine_id {
+                        progress.set(None);
+                        return;
+                    }
+                }
+                progress.set(None);
+                running.set(false);
+                let r = job.finish();
+                status.set(Some(format!(
+                    "Measured {} records in {:.0} ms with tokenizer {}.",
+                    r.before.len(),
+                    now_ms() - started,
+                    r.version_id
+                )));
+                impact.set(Some(r));
+            });
+        }
+    };
+    let cancel = {
+        let run_id = run_id.clone();
+        move |_| {
+            run_id.set(run_id.get() + 1);
+            running.set(false);
+            progress.set(None);
+            status.set(Some("Cancelled; nothing was changed.".into()));
+        }
+    };
+    let do_mine = move |_| {
+        let Some(base) = ctx.base.get_value() else {
+            return;
+        };
+        status.set(Some("Mining candidates …".into()));
+        spawn_local(async move {
+            yield_now().await;
+            let corpus = parse();
+            let started = now_ms();
+            let result = mine(
+                &mut base.encoder.borrow_mut(),
+                &corpus.texts(),
+                &MiningOptions::default(),
+            );
+            status.set(Some(format!(
+                "Mined {} candidates from {} records in {:.0} ms.",
+                result.candidates.len(),
+                corpus.records.len(),
+                now_ms() - started
+            )));
+            mined.set(Some(result));
+        });
+    };
+    let add_terms = move |new: Vec<String>| {
+        ctx.terms_raw.update(|raw| {
+            let mut terms = crate::core::tokenize::extend::parse_terms(raw);
+            for t in new {
+                if !terms.contains(&t) {
+                    terms.push(t);
+                }
+            }
+            *raw = terms.join("\n");
+        });
+    };
+    let add_top = move |_| {
+        let top: Vec<String> = mined.with(|m| {
+            m.as_ref()
+                .map(|m| {
+                    m.candidates
+                        .iter()
+                        .take(10)
+                        .map(|c| c.term.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        add_terms(top);
+    };
+
+    let problems = move || {
+        parsed.get().map(|(format, records, problems, total)| {
+            let fmt = match format {
+                CorpusFormat::PlainText => "plain text (one record per paragraph)",
+                CorpusFormat::JsonArray => "a JSON array of instruction records",
+                CorpusFormat::Jsonl => "JSONL instruction records",
+            };
+            view! {
+                <p class="note">{format!("Read as {fmt}: {records} records kept, {total} problem(s).")}</p>
+                <ul class="findings" aria-label="Corpus problems">
+                    {problems
+                        .into_iter()
+                        .map(|p| view! { <li class="finding warning">{p}</li> })
+                        .collect_view()}
+                </ul>
+            }
+        })
+    };
+    let results = move || {
+        impact.get().map(|r| {
+            let (saved, share) = r.saved();
+            let bins = 20;
+            let max = r.before_summary.max.max(r.after_summary.max);
+            let hist = (histogram(&r.before, bins, Some(max)), histogram(&r.after, bins, Some(max)));
+            let pct = |label: &'static str, b: f64, a: f64, id: &'static str| {
+                view! {
+                    <tr>
+                        <th scope="row">{label}</th>
+                        <td data-testid=format!("{id}-before")>{format!("{b:.1}")}</td>
+                        <td data-testid=format!("{id}-after")>{format!("{a:.1}")}</td>
+                        <td>{format!("{:+.1}", a - b)}</td>
+                    </tr>
+                }
+            };
+            let (bs, a_s) = (r.before_summary, r.after_summary);
+            let terms = r
+                .terms
+                .iter()
+                .map(|t| {
+                    view! {
+                        <tr>
+                            <th scope="row" class="mono">{format!("{:?}", t.term)}</th>
+                            <td>{t.id.map(|i| i.to_string()).unwrap_or_else(|| "not added".into())}</td>
+                            <td>{t.occurrences}</td>
+                            <td>{t.tokens_before}</td>
+                            <td>{t.saved}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="stats">
+                    <div class="stat">
+                        <span class="stat-label">"Tokens before"</span>
+                        <span class="stat-value" data-testid="corpus-tokens-before">{r.total_before}</span>
+                    </div>
+                    <div class="stat">
+                        <span class="stat-label">"Tokens after"</span>
+                        <span class="stat-value" data-testid="corpus-tokens-after">{r.total_after}</span>
+                    </div>
+                    <div class="stat">
+                        <span class="stat-label">"Saved"</span>
+                        <span class="stat-value" data-testid="corpus-tokens-saved">{saved}</span>
+                        <span class="note">{format!("{:.2}% of the corpus", share * 100.0)}</span>
+                    </div>
+                </div>
+                <p class="note">
+                    "Measured with tokenizer "
+                    <code data-testid="corpus-version-id">{r.version_id.clone()}</code>
+                </p>
+                <table class="data compact" aria-label="Sequence length per record">
+                    <thead>
+                        <tr><th scope="col">"Tokens per record"</th><th scope="col">"Before"</th><th scope="col">"After"</th><th scope="col">"Shift"</th></tr>
+                    </thead>
+                    <tbody>
+                        {pct("p50", bs.p50, a_s.p50, "p50")}
+                        {pct("p90", bs.p90, a_s.p90, "p90")}
+                        {pct("p99", bs.p99, a_s.p99, "p99")}
+                        {pct("mean", bs.mean, a_s.mean, "mean")}
+                    </tbody>
+                </table>
+                <PairedHistogram data=Signal::derive(move || hist.clone()) title="Tokens per record" x_label="tokens per record (bin start)" />
+                <table class="data" aria-label="Impact per term">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Term"</th>
+                            <th scope="col">"New id"</th>
+                            <th scope="col">"Occurrences"</th>
+                            <th scope="col">"Tokens before"</th>
+                            <th scope="col">"Tokens saved"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{terms}</tbody>
+                </table>
+            }
+        })
+    };
+    let candidates = move || {
+        mined.get().map(|m| {
+            let rows = m
+                .candidates
+                .into_iter()
+                .map(|c| {
+                    let term = c.term.clone();
+                    view! {
+                        <tr class:low=c.low_value>
+                            <th scope="row" class="mono">{format!("{:?}", c.term)}</th>
+                            <td>{c.frequency}</td>
+                            <td>{c.tokens}</td>
+                            <td>{c.saving}</td>
+                            <td>{format!("{:.3}%", c.share * 100.0)}</td>
+                            <td>
+                                {c.low_value.then(|| view! { <span class="badge warn" title="Saves under 0.05% of the corpus, or occurs under 5 times: probably not worth a new embedding row.">"low value"</span> })}
+                            </td>
+                            <td>
+                                <button type="button" on:click=move |_| add_terms(vec![term.clone()])>"Add"</button>
+                            </td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <p class="note">{format!("The corpus is {} GPT-2 tokens. Ranked by tokens saved = frequency × (tokens − 1).", m.total_tokens)}</p>
+                <button type="button" on:click=add_top>"Add top 10"</button>
+                <table class="data" aria-label="Candidate terms">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Term"</th>
+                            <th scope="col">"Frequency"</th>
+                            <th scope="col">"Tokens now"</th>
+                            <th scope="col">"Tokens saved"</th>
+                            <th scope="col">"Share"</th>
+                            <th scope="col">"Warning"</th>
+                            <th scope="col">"Add"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+        })
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="corpus-h">
+            <h2 id="corpus-h">"3 · Impact on a corpus, and candidates from it"</h2>
+            <p class="hint">
+                "Paste plain text, or an instruction dataset as a JSON array or JSONL (fields instruction, input, output). "
+                "Problems are listed by line; every readable record is kept."
+            </p>
+            <label class="field-label" for="ext-corpus">
+                "Corpus"
+            </label>
+            <textarea
+                id="ext-corpus"
+                rows="5"
+                spellcheck="false"
+                prop:value=move || corpus_text.get()
+                on:input=move |ev| corpus_text.set(event_target_value(&ev))
+            ></textarea>
+            <div class="controls">
+                <label class="field-label inline" for="ext-corpus-file">
+                    "Corpus file"
+                </label>
+                <input id="ext-corpus-file" type="file" accept=".txt,.json,.jsonl,text/plain,application/json" node_ref=file_input on:change=on_file />
+                <div class="buttons">
+                    <button type="button" on:click=measure disabled=move || running.get()>
+                        "Measure impact"
+                    </button>
+                    <button type="button" on:click=cancel disabled=move || !running.get()>
+                        "Cancel"
+                    </button>
+                    <button type="button" on:click=do_mine>
+                        "Mine candidates"
+                    </button>
+                </div>
+            </div>
+            {move || file_note.get().map(|n| match n {
+                Ok(m) => view! { <p class="note">{m}</p> }.into_any(),
+                Err(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
+            })}
+            <Progress value=progress label="Measuring the corpus" />
+            <p class="note" role="status">{move || status.get()}</p>
+            {problems}
+            {results}
+            {candidates}
+        </section>
+    }
+}

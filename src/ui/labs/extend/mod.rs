@@ -1,0 +1,143 @@
+//! Extend the tokenizer (ADDON-B-LAB-03, slides 8–9, 16, 19): add domain terms to GPT-2 in two ways, check
+//! them, measure what they save on a corpus, mine candidates, size the model change, and version it all.
+
+mod compare;
+mod corpus;
+mod sizing;
+pub mod state;
+mod terms;
+mod versions;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::core::tokenize::extend::Mode;
+use crate::core::tokenize::EncodingSpec;
+use crate::ui::design::{BeginnersCorner, WisdomBox};
+use crate::ui::labs::tokenizer::engine;
+use crate::web::{tick, url};
+use state::Ctx;
+
+/// The notebook's example, shown until the student types their own.
+pub const SAMPLE_TERMS: &str = "MyNewToken_1\nMyNewToken_2";
+pub const SAMPLE_TEXT: &str = "Sample text with MyNewToken_1 and MyNewToken_2. <|endoftext|>";
+
+#[component]
+pub fn ExtendLab() -> impl IntoView {
+    let q = url::current_query();
+    let ctx = Ctx {
+        base: StoredValue::new_local(None),
+        base_status: RwSignal::new(None),
+        terms_raw: RwSignal::new(q.get("terms").unwrap_or(SAMPLE_TERMS).to_string()),
+        mode: RwSignal::new(if q.get("mode") == Some("merges") {
+            Mode::ReachableMerges
+        } else {
+            Mode::AddedTokens
+        }),
+        allow_special: RwSignal::new(q.get("special") != Some("0")),
+        preview: RwSignal::new(None),
+        ext: StoredValue::new_local(None),
+        ext_version: RwSignal::new(0),
+        versions: RwSignal::new(versions::load_versions()),
+        current: RwSignal::new(versions::load_current()),
+    };
+    let text = RwSignal::new(q.get("text").unwrap_or(SAMPLE_TEXT).to_string());
+
+    // GPT-2 is the base of every extension here.
+    spawn_local(async move {
+        let spec = EncodingSpec::by_name("gpt2").expect("gpt2 is an encoding");
+        match engine::load(spec).await {
+            Ok(l) => {
+                let sha = l.sha256.clone();
+                ctx.base.set_value(Some(l));
+                ctx.base_status.set(Some(Ok(sha)));
+            }
+            Err(e) => ctx.base_status.set(Some(Err(e))),
+        }
+    });
+
+    // Rebuild the preview when terms or mode change (terms after a short pause in typing).
+    let typed = StoredValue::new(0u64);
+    Effect::new(move |first: Option<()>| {
+        ctx.terms_raw.track();
+        ctx.mode.track();
+        ctx.base_status.track();
+        ctx.current.track();
+        typed.update_value(|g| *g += 1);
+        let mine = typed.get_value();
+        let wait = if first.is_none() { 0 } else { 150 };
+        spawn_local(async move {
+            tick::sleep(wait).await;
+            if typed.try_get_value() == Some(mine) {
+                state::refresh(ctx);
+            }
+        });
+    });
+
+    // Keep the address bar in step (a link reproduces terms, mode and text).
+    Effect::new(move |_| {
+        let mut q = url::current_query();
+        let terms = ctx.terms_raw.get();
+        let t = text.get();
+        q.set("terms", (terms.len() <= 2000).then_some(terms.as_str()));
+        q.set(
+            "mode",
+            Some(match ctx.mode.get() {
+                Mode::AddedTokens => "added",
+                Mode::ReachableMerges => "merges",
+            }),
+        );
+        q.set("text", (t.len() <= 2000).then_some(t.as_str()));
+        q.set("special", (!ctx.allow_special.get()).then_some("0"));
+        url::replace_query(&q);
+    });
+
+    let base_note = move || match ctx.base_status.get() {
+        None => Some(
+            view! {
+                <p class="loading" role="status">
+                    <span class="spinner" aria-hidden="true"></span>
+                    "Downloading GPT-2's rank file …"
+                </p>
+            }
+            .into_any(),
+        ),
+        Some(Err(e)) => Some(
+            view! {
+                <div class="error" role="alert">
+                    <strong>"GPT-2 is unavailable. "</strong>
+                    {e}
+                </div>
+            }
+            .into_any(),
+        ),
+        Some(Ok(_)) => None,
+    };
+
+    view! {
+        <article class="lab extend-lab">
+            <header class="lab-head">
+                <p class="eyebrow">"ADDON-B-LAB-03 · slides 8, 9, 16, 19"</p>
+                <h1>"Extend the tokenizer"</h1>
+                <p class="lead">
+                    "Add domain terms to GPT-2 the notebook's way (added tokens) or as real BPE merges, check them, "
+                    "and measure what they save on your corpus before you change a model."
+                </p>
+            </header>
+            {base_note}
+            <terms::TermsPanel ctx=ctx />
+            <compare::ComparePanel ctx=ctx text=text />
+            <corpus::CorpusPanel ctx=ctx />
+            <sizing::SizingPanel ctx=ctx />
+            <versions::VersionsPanel ctx=ctx text=text />
+            <div class="teach">
+                <WisdomBox quote="A new token is a change to the model's interface: it must earn its place with tokens saved on real data, and carry a version id wherever it goes." />
+                <BeginnersCorner
+                    means="GPT-2 knows 50,257 tokens. Extending it gives chosen terms ids of their own, so they cost one token instead of several."
+                    matters="Shorter sequences for your domain mean more fits in the context and training is cheaper — but every new id needs a new embedding row and output row, which start untrained."
+                    mistake="Adding tokens without resizing the model (or with a random bias on the output head), or adding terms that never occur often enough to pay for themselves."
+                />
+            </div>
+        </article>
+    }
+}
