@@ -113,39 +113,69 @@ impl Entry {
 /// newline, a double space — ends a run. A term qualifies when it occurs at least `min_frequency` times and
 /// costs at least 2 tokens.
 pub fn mine(enc: &mut Encoder, texts: &[&str], opts: &MiningOptions) -> MiningResult {
-    let max_words = opts.max_words.clamp(1, 3);
-    let min_frequency = opts.min_frequency.max(1);
-    let pattern = enc.pattern();
-
-    // Word table: each distinct word once, borrowed from the texts.
-    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut table: Vec<&str> = Vec::new();
-    let mut single: Vec<usize> = Vec::new();
-    let mut pairs: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut triples: FxHashMap<(u32, u32, u32), u32> = FxHashMap::default();
-    let mut total_tokens = 0;
-
+    let mut miner = Miner::new(opts);
     for text in texts {
-        total_tokens += enc.encode_ordinary(text).len();
+        miner.feed(enc, text);
+    }
+    miner.finish(enc)
+}
+
+/// Mining in steps: [`feed`](Miner::feed) texts one at a time (so a page can yield between them), then
+/// [`finish`](Miner::finish). Gives exactly what [`mine`] gives.
+pub struct Miner<'t> {
+    opts: MiningOptions,
+    max_words: usize,
+    ids: FxHashMap<&'t str, u32>,
+    table: Vec<&'t str>,
+    single: Vec<usize>,
+    pairs: FxHashMap<u64, u32>,
+    triples: FxHashMap<(u32, u32, u32), u32>,
+    total_tokens: usize,
+}
+
+impl<'t> Miner<'t> {
+    /// Starts counting with `opts`.
+    pub fn new(opts: &MiningOptions) -> Self {
+        Miner {
+            opts: *opts,
+            max_words: opts.max_words.clamp(1, 3),
+            ids: FxHashMap::default(),
+            table: Vec::new(),
+            single: Vec::new(),
+            pairs: FxHashMap::default(),
+            triples: FxHashMap::default(),
+            total_tokens: 0,
+        }
+    }
+
+    /// Counts the words and word runs of one text.
+    pub fn feed(&mut self, enc: &mut Encoder, text: &'t str) {
+        let max_words = self.max_words;
+        self.total_tokens += enc.encode_ordinary(text).len();
         // The previous word and the one before it, while the run of words lasts.
         let (mut prev, mut prev2): (Option<u32>, Option<u32>) = (None, None);
-        for piece in pattern.pieces(text) {
+        for piece in enc.pattern().pieces(text) {
             if !is_word(piece) {
                 (prev, prev2) = (None, None);
                 continue;
             }
-            let id = *ids.entry(piece).or_insert_with(|| {
+            let table = &mut self.table;
+            let single = &mut self.single;
+            let id = *self.ids.entry(piece).or_insert_with(|| {
                 table.push(piece);
                 single.push(0);
                 (table.len() - 1) as u32
             });
-            single[id as usize] += 1;
+            self.single[id as usize] += 1;
             if max_words >= 2 {
                 if let Some(a) = prev {
-                    *pairs.entry(u64::from(a) << 32 | u64::from(id)).or_insert(0) += 1;
+                    *self
+                        .pairs
+                        .entry(u64::from(a) << 32 | u64::from(id))
+                        .or_insert(0) += 1;
                     if max_words >= 3 {
                         if let Some(b) = prev2 {
-                            *triples.entry((b, a, id)).or_insert(0) += 1;
+                            *self.triples.entry((b, a, id)).or_insert(0) += 1;
                         }
                     }
                 }
@@ -154,78 +184,91 @@ pub fn mine(enc: &mut Encoder, texts: &[&str], opts: &MiningOptions) -> MiningRe
         }
     }
 
-    // What each qualifying term costs now, asked of the encoder once per distinct term (its piece cache makes
-    // repeated words cheap). The term is assembled in one reused buffer rather than a new string each time.
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut buf = String::new();
-    let mut consider = |ids: [u32; 3], words: usize, frequency: usize, enc: &mut Encoder| {
-        if frequency < min_frequency {
-            return;
-        }
-        buf.clear();
-        for &i in &ids[..words] {
-            buf.push_str(table[i as usize]);
-        }
-        let tokens = enc.encode_ordinary(&buf).len();
-        if tokens >= 2 {
-            entries.push(Entry {
-                saving: frequency * (tokens - 1),
-                frequency,
-                tokens,
-                words,
-                ids,
-            });
-        }
-    };
-    for (id, &frequency) in single.iter().enumerate() {
-        consider([id as u32, 0, 0], 1, frequency, enc);
-    }
-    for (&key, &frequency) in &pairs {
-        let (a, b) = ((key >> 32) as u32, key as u32);
-        consider([a, b, 0], 2, frequency as usize, enc);
-    }
-    for (&(a, b, c), &frequency) in &triples {
-        consider([a, b, c], 3, frequency as usize, enc);
-    }
-
-    // Best first; ties by the term's text, compared piece by piece without building strings.
-    let order = |x: &Entry, y: &Entry| {
-        y.saving.cmp(&x.saving).then_with(|| {
-            x.parts(&table)
-                .flat_map(str::bytes)
-                .cmp(y.parts(&table).flat_map(str::bytes))
-        })
-    };
-    if opts.top < entries.len() {
-        if opts.top > 0 {
-            entries.select_nth_unstable_by(opts.top - 1, order);
-        }
-        entries.truncate(opts.top);
-    }
-    entries.sort_unstable_by(order);
-
-    let candidates = entries
-        .iter()
-        .map(|e| {
-            let share = if total_tokens == 0 {
-                0.0
-            } else {
-                e.saving as f64 / total_tokens as f64
-            };
-            Candidate {
-                term: e.parts(&table).collect(),
-                words: e.words,
-                frequency: e.frequency,
-                tokens: e.tokens,
-                saving: e.saving,
-                share,
-                low_value: share < LOW_VALUE_SHARE || e.frequency < LOW_VALUE_FREQUENCY,
+    /// Ranks what was counted.
+    pub fn finish(self, enc: &mut Encoder) -> MiningResult {
+        let Miner {
+            opts,
+            table,
+            single,
+            pairs,
+            triples,
+            total_tokens,
+            ..
+        } = self;
+        let min_frequency = opts.min_frequency.max(1);
+        // What each qualifying term costs now, asked of the encoder once per distinct term (its piece cache makes
+        // repeated words cheap). The term is assembled in one reused buffer rather than a new string each time.
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut buf = String::new();
+        let mut consider = |ids: [u32; 3], words: usize, frequency: usize, enc: &mut Encoder| {
+            if frequency < min_frequency {
+                return;
             }
-        })
-        .collect();
-    MiningResult {
-        total_tokens,
-        candidates,
+            buf.clear();
+            for &i in &ids[..words] {
+                buf.push_str(table[i as usize]);
+            }
+            let tokens = enc.encode_ordinary(&buf).len();
+            if tokens >= 2 {
+                entries.push(Entry {
+                    saving: frequency * (tokens - 1),
+                    frequency,
+                    tokens,
+                    words,
+                    ids,
+                });
+            }
+        };
+        for (id, &frequency) in single.iter().enumerate() {
+            consider([id as u32, 0, 0], 1, frequency, enc);
+        }
+        for (&key, &frequency) in &pairs {
+            let (a, b) = ((key >> 32) as u32, key as u32);
+            consider([a, b, 0], 2, frequency as usize, enc);
+        }
+        for (&(a, b, c), &frequency) in &triples {
+            consider([a, b, c], 3, frequency as usize, enc);
+        }
+
+        // Best first; ties by the term's text, compared piece by piece without building strings.
+        let order = |x: &Entry, y: &Entry| {
+            y.saving.cmp(&x.saving).then_with(|| {
+                x.parts(&table)
+                    .flat_map(str::bytes)
+                    .cmp(y.parts(&table).flat_map(str::bytes))
+            })
+        };
+        if opts.top < entries.len() {
+            if opts.top > 0 {
+                entries.select_nth_unstable_by(opts.top - 1, order);
+            }
+            entries.truncate(opts.top);
+        }
+        entries.sort_unstable_by(order);
+
+        let candidates = entries
+            .iter()
+            .map(|e| {
+                let share = if total_tokens == 0 {
+                    0.0
+                } else {
+                    e.saving as f64 / total_tokens as f64
+                };
+                Candidate {
+                    term: e.parts(&table).collect(),
+                    words: e.words,
+                    frequency: e.frequency,
+                    tokens: e.tokens,
+                    saving: e.saving,
+                    share,
+                    low_value: share < LOW_VALUE_SHARE || e.frequency < LOW_VALUE_FREQUENCY,
+                }
+            })
+            .collect();
+        MiningResult {
+            total_tokens,
+            candidates,
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use super::state::Ctx;
 use crate::core::stats::histogram;
 use crate::core::tokenize::extend::corpus::{parse_corpus, Corpus, CorpusFormat};
 use crate::core::tokenize::extend::impact::{Impact, ImpactJob};
-use crate::core::tokenize::extend::mining::{mine, MiningOptions, MiningResult};
+use crate::core::tokenize::extend::mining::{Miner, MiningOptions, MiningResult};
 use crate::ui::widgets::histogram::PairedHistogram;
 use crate::ui::widgets::progress::Progress;
 use crate::web::files::read_chosen_text;
@@ -147,28 +147,48 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
             status.set(Some("Cancelled; nothing was changed.".into()));
         }
     };
-    let do_mine = move |_| {
-        let Some(base) = ctx.base.get_value() else {
-            return;
-        };
-        status.set(Some("Mining candidates …".into()));
-        spawn_local(async move {
-            yield_now().await;
-            let corpus = parse();
-            let started = now_ms();
-            let result = mine(
-                &mut base.encoder.borrow_mut(),
-                &corpus.texts(),
-                &MiningOptions::default(),
-            );
-            status.set(Some(format!(
-                "Mined {} candidates from {} records in {:.0} ms.",
-                result.candidates.len(),
-                corpus.records.len(),
-                now_ms() - started
-            )));
-            mined.set(Some(result));
-        });
+    let do_mine = {
+        let run_id = run_id.clone();
+        move |_| {
+            let Some(base) = ctx.base.get_value() else {
+                return;
+            };
+            run_id.set(run_id.get() + 1);
+            let mine_id = run_id.get();
+            let run_id = run_id.clone();
+            status.set(Some("Mining candidates …".into()));
+            running.set(true);
+            spawn_local(async move {
+                yield_now().await;
+                let corpus = parse();
+                let texts = corpus.texts();
+                let started = now_ms();
+                let mut miner = Miner::new(&MiningOptions::default());
+                let mut slice = now_ms();
+                for (i, t) in texts.iter().enumerate() {
+                    miner.feed(&mut base.encoder.borrow_mut(), t);
+                    if now_ms() - slice > 12.0 {
+                        progress.set(Some(i as f64 / texts.len() as f64));
+                        yield_now().await;
+                        if run_id.get() != mine_id {
+                            progress.set(None);
+                            return;
+                        }
+                        slice = now_ms();
+                    }
+                }
+                let result = miner.finish(&mut base.encoder.borrow_mut());
+                progress.set(None);
+                running.set(false);
+                status.set(Some(format!(
+                    "Mined {} candidates from {} records in {:.0} ms.",
+                    result.candidates.len(),
+                    corpus.records.len(),
+                    now_ms() - started
+                )));
+                mined.set(Some(result));
+            });
+        }
     };
     let add_terms = move |new: Vec<String>| {
         ctx.terms_raw.update(|raw| {
@@ -367,7 +387,7 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
                     <button type="button" on:click=cancel disabled=move || !running.get()>
                         "Cancel"
                     </button>
-                    <button type="button" on:click=do_mine>
+                    <button type="button" on:click=do_mine disabled=move || running.get()>
                         "Mine candidates"
                     </button>
                 </div>
@@ -376,7 +396,7 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
                 Ok(m) => view! { <p class="note">{m}</p> }.into_any(),
                 Err(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
             })}
-            <Progress value=progress label="Measuring the corpus" />
+            <Progress value=progress label="Working through the corpus" />
             <p class="note" role="status">{move || status.get()}</p>
             {problems}
             {results}
