@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { Tiktoken, get_encoding } from "tiktoken";
 import { serve } from "./lib/server.mjs";
 import { launch, watchErrors } from "./lib/browser.mjs";
+import { openPage, expectCounts as expectCountsIn } from "./lib/page.mjs";
 
 const require = createRequire(import.meta.url);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -47,33 +48,8 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function open(query = "?lab=extend") {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(server.url + query);
-  await page.getByLabel("Domain terms").waitFor();
-  return { page, errors };
-}
-
-/** Waits until every named count shows the expected number. */
-async function expectCounts(page, expected, timeout = WAIT) {
-  try {
-    await page.waitForFunction(
-      (exp) =>
-        Object.entries(exp).every(
-          ([n, c]) => document.querySelector(`[data-testid="token-count-${n}"]`)?.textContent.trim() === String(c),
-        ),
-      expected,
-      { timeout },
-    );
-  } catch (e) {
-    const shown = {};
-    for (const n of Object.keys(expected)) {
-      shown[n] = await page.getByTestId(`token-count-${n}`).textContent().catch(() => "(missing)");
-    }
-    assert.fail(`counts never matched: expected ${JSON.stringify(expected)}, shown ${JSON.stringify(shown)}`);
-  }
-}
+const open = (query = "?lab=extend") => openPage(browser, server, query, "Domain terms");
+const expectCounts = (page, expected, timeout = WAIT) => expectCountsIn(page, expected, timeout);
 
 /** Waits until every named data-testid shows exactly the expected text. */
 async function expectTestIds(page, expected, timeout = WAIT) {

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "./lib/server.mjs";
 import { launch, watchErrors } from "./lib/browser.mjs";
+import { openPage, expectCounts as expectCountsIn } from "./lib/page.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
@@ -30,33 +31,8 @@ after(async () => {
   await server?.close();
 });
 
-async function open(query = "") {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(server.url + query);
-  await page.getByLabel("Text to tokenize").waitFor();
-  return { page, errors };
-}
-
-/** Waits until every named count shows the expected number. */
-async function expectCounts(page, expected, timeout = 60_000) {
-  try {
-    await page.waitForFunction(
-      (exp) =>
-        Object.entries(exp).every(
-          ([n, c]) => document.querySelector(`[data-testid="token-count-${n}"]`)?.textContent.trim() === String(c),
-        ),
-      expected,
-      { timeout },
-    );
-  } catch (e) {
-    const shown = {};
-    for (const n of Object.keys(expected)) {
-      shown[n] = await page.getByTestId(`token-count-${n}`).textContent().catch(() => "(missing)");
-    }
-    assert.fail(`counts never matched: expected ${JSON.stringify(expected)}, shown ${JSON.stringify(shown)}`);
-  }
-}
+const open = (query = "") => openPage(browser, server, query, "Text to tokenize");
+const expectCounts = (page, expected, timeout = 60_000) => expectCountsIn(page, expected, timeout);
 
 test("shell: runbook navigation, planned labs are not links, teaching boxes, version", async () => {
   const { page, errors } = await open();

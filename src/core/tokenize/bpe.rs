@@ -363,6 +363,18 @@ impl Encoder {
     }
 }
 
+/// A GPT-2-pattern encoder over the 256 single bytes (rank = byte value) plus `merges` and `specials`:
+/// small vocabularies whose every id a test can work out by hand.
+#[cfg(test)]
+pub(crate) fn byte_level_for_tests(merges: &[(&str, Rank)], specials: &[(&str, Rank)]) -> Encoder {
+    let mut ranks: FxHashMap<Vec<u8>, Rank> = (0..=255u8).map(|b| (vec![b], b as Rank)).collect();
+    for (m, r) in merges {
+        ranks.insert(m.as_bytes().to_vec(), *r);
+    }
+    let specials = specials.iter().map(|(s, r)| (s.to_string(), *r)).collect();
+    Encoder::new(SplitPattern::Gpt2, ranks, specials).expect("a valid test vocabulary")
+}
+
 /// One stretch of text between special tokens, and the special token that follows it (if any).
 #[derive(Clone, Copy, Debug)]
 struct Segment {
@@ -450,17 +462,10 @@ mod tests {
 
     /// A toy vocabulary: all bytes, plus "ab" (rank 256), "cd" (257), "abcd" (258).
     fn toy() -> Encoder {
-        let mut ranks: FxHashMap<Vec<u8>, Rank> =
-            (0..=255u8).map(|b| (vec![b], b as Rank)).collect();
-        ranks.insert(b"ab".to_vec(), 256);
-        ranks.insert(b"cd".to_vec(), 257);
-        ranks.insert(b"abcd".to_vec(), 258);
-        Encoder::new(
-            SplitPattern::Gpt2,
-            ranks,
-            vec![("<|endoftext|>".into(), 259)],
+        crate::core::tokenize::bpe::byte_level_for_tests(
+            &[("ab", 256), ("cd", 257), ("abcd", 258)],
+            &[("<|endoftext|>", 259)],
         )
-        .unwrap()
     }
 
     #[test]

@@ -150,19 +150,9 @@ pub fn passes(findings: &[Finding]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::tokenize::{Rank, SplitPattern};
-    use rustc_hash::FxHashMap;
 
     fn toy() -> Encoder {
-        let mut ranks: FxHashMap<Vec<u8>, Rank> =
-            (0..=255u8).map(|b| (vec![b], b as Rank)).collect();
-        ranks.insert(b"ab".to_vec(), 256);
-        Encoder::new(
-            SplitPattern::Gpt2,
-            ranks,
-            vec![("<|endoftext|>".into(), 257)],
-        )
-        .unwrap()
+        crate::core::tokenize::bpe::byte_level_for_tests(&[("ab", 256)], &[("<|endoftext|>", 257)])
     }
 
     fn codes(f: &[Finding]) -> Vec<&'static str> {

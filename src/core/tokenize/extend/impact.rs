@@ -255,16 +255,9 @@ pub fn measure(
 mod tests {
     use super::super::version::build;
     use super::*;
-    use crate::core::tokenize::SplitPattern;
 
     fn toy() -> Encoder {
-        let ranks = (0..=255u8).map(|b| (vec![b], b as Rank)).collect();
-        Encoder::new(
-            SplitPattern::Gpt2,
-            ranks,
-            vec![("<|endoftext|>".into(), 256)],
-        )
-        .unwrap()
+        crate::core::tokenize::bpe::byte_level_for_tests(&[], &[("<|endoftext|>", 256)])
     }
 
     #[test]

@@ -117,16 +117,12 @@ pub fn plan_all(base: &Encoder, terms: &[String], first_rank: Rank) -> PlannedMe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::tokenize::SplitPattern;
-    use rustc_hash::FxHashMap;
 
     fn toy() -> Encoder {
-        let mut ranks: FxHashMap<Vec<u8>, Rank> =
-            (0..=255u8).map(|b| (vec![b], b as Rank)).collect();
-        ranks.insert(b" K".to_vec(), 256);
-        ranks.insert(b"ub".to_vec(), 257);
-        ranks.insert(b"er".to_vec(), 258);
-        Encoder::new(SplitPattern::Gpt2, ranks, vec![]).unwrap()
+        crate::core::tokenize::bpe::byte_level_for_tests(
+            &[(" K", 256), ("ub", 257), ("er", 258)],
+            &[],
+        )
     }
 
     #[test]

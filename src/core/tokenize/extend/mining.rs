@@ -275,16 +275,13 @@ impl<'t> Miner<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::tokenize::{Rank, SplitPattern};
 
     /// All bytes (rank = byte), plus " data" and " kube" as whole tokens and "ne" as a merge.
     fn toy() -> Encoder {
-        let mut ranks: FxHashMap<Vec<u8>, Rank> =
-            (0..=255u8).map(|b| (vec![b], b as Rank)).collect();
-        ranks.insert(b" data".to_vec(), 256);
-        ranks.insert(b"ne".to_vec(), 257);
-        ranks.insert(b" kube".to_vec(), 258);
-        Encoder::new(SplitPattern::Gpt2, ranks, vec![]).unwrap()
+        crate::core::tokenize::bpe::byte_level_for_tests(
+            &[(" data", 256), ("ne", 257), (" kube", 258)],
+            &[],
+        )
     }
 
     fn opts(max_words: usize, min_frequency: usize, top: usize) -> MiningOptions {

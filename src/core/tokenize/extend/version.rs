@@ -266,19 +266,9 @@ print("{stem}: ids match the lab's")
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::tokenize::SplitPattern;
-    use rustc_hash::FxHashMap;
 
     fn toy() -> Encoder {
-        let mut ranks: FxHashMap<Vec<u8>, Rank> =
-            (0..=255u8).map(|b| (vec![b], b as Rank)).collect();
-        ranks.insert(b" K".to_vec(), 256);
-        Encoder::new(
-            SplitPattern::Gpt2,
-            ranks,
-            vec![("<|endoftext|>".into(), 257)],
-        )
-        .unwrap()
+        crate::core::tokenize::bpe::byte_level_for_tests(&[(" K", 256)], &[("<|endoftext|>", 257)])
     }
 
     fn terms(t: &[&str]) -> Vec<String> {
