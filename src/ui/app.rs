@@ -27,6 +27,9 @@ pub fn App() -> impl IntoView {
         let mut full = query.clone();
         full.set("embed", None);
         let full_href = href_with(&full);
+        if crate::web::url::in_frame() {
+            crate::web::embed::post_height_to_parent();
+        }
         return view! {
             <div class="app embed">
                 <div class="embed-bar">

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod clipboard;
+pub mod embed;
 pub mod fetch;
 pub mod files;
 pub mod panic;

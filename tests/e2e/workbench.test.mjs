@@ -129,10 +129,15 @@ test("embed mode shows only the lab body and survives an iframe reload", async (
   assert.equal(await page.getByLabel("Text to tokenize").inputValue(), t.text);
   await expectCounts(page, t.counts);
   // And inside a real iframe.
-  await page.setContent(`<iframe title="lab" src="${server.url + src}" width="1000" height="800"></iframe>`);
+  await page.setContent(
+    `<script>window.heights = []; addEventListener("message", (e) => { if (e.data && e.data.type === "datalab:resize") heights.push(e.data.height); });</script>` +
+      `<iframe title="lab" src="${server.url + src}" width="1000" height="800"></iframe>`,
+  );
   const frame = page.frameLocator("iframe");
   await frame.getByLabel("Text to tokenize").waitFor();
   assert.equal(await frame.getByLabel("Text to tokenize").inputValue(), t.text);
+  // The embedded lab tells its parent how tall it is, so a slide can size the iframe.
+  await page.waitForFunction(() => window.heights.some((h) => h > 300));
   assert.deepEqual(errors, []);
   await page.close();
 });
