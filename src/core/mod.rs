@@ -1,5 +1,7 @@
 //! Pure, deterministic data engineering: data in, data out, no browser types.
 
+pub mod archive;
+pub mod dataset;
 pub mod labs;
 pub mod stats;
 pub mod tokenize;

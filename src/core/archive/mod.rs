@@ -1,0 +1,3 @@
+//! Archives the lab writes and reads (a workspace export is one zip file).
+
+pub mod zip;

@@ -1,0 +1,8 @@
+//! Instruction datasets: records and their provenance, parsing (JSON, JSONL, CSV), schema validation with
+//! quarantine, canonical content ids, and diffs between versions.
+
+pub mod content;
+pub mod diff;
+pub mod parse;
+pub mod record;
+pub mod validate;
