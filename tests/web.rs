@@ -144,3 +144,29 @@ async fn bar_chart_draws_on_its_canvas() {
         .count();
     assert!(coloured > 500, "only {coloured} bar pixels");
 }
+
+#[wasm_bindgen_test]
+async fn indexeddb_keeps_text_and_bytes_across_reopen() {
+    use datalab::web::idb::{usage, Db};
+    const STORES: &[&str] = &["versions", "blobs"];
+    let db = Db::open("datalab-test", 1, STORES).await.expect("opens");
+    db.put("versions", "v1", "{\"rows\": 3}").await.unwrap();
+    db.put_bytes("blobs", "b1", &[0, 1, 2, 255]).await.unwrap();
+    db.put("versions", "v0", "older").await.unwrap();
+    assert_eq!(
+        db.get("versions", "v1").await.unwrap().as_deref(),
+        Some("{\"rows\": 3}")
+    );
+    assert_eq!(db.get("versions", "missing").await.unwrap(), None);
+    assert_eq!(db.keys("versions").await.unwrap(), ["v0", "v1"]);
+    // A second connection (as after a reload) sees what the first committed.
+    let again = Db::open("datalab-test", 1, STORES).await.unwrap();
+    assert_eq!(
+        again.get_bytes("blobs", "b1").await.unwrap(),
+        Some(vec![0, 1, 2, 255])
+    );
+    again.delete("versions", "v0").await.unwrap();
+    assert_eq!(db.keys("versions").await.unwrap(), ["v1"]);
+    let (used, quota) = usage().await.expect("the browser reports storage use");
+    assert!(quota > 0.0 && used >= 0.0);
+}

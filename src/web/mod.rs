@@ -5,6 +5,7 @@ pub mod clipboard;
 pub mod embed;
 pub mod fetch;
 pub mod files;
+pub mod idb;
 pub mod panic;
 pub mod storage;
 pub mod tick;
