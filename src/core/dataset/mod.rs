@@ -6,3 +6,4 @@ pub mod diff;
 pub mod parse;
 pub mod record;
 pub mod validate;
+pub mod workspace;
