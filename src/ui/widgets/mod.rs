@@ -1,6 +1,7 @@
 //! Widgets shared by lab pages.
 
 pub mod bar_chart;
+pub mod checkbox;
 pub mod histogram;
 pub mod progress;
 pub mod token_chips;

@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use super::state::Ctx;
 use crate::core::tokenize::display::{chips, Chip};
 use crate::ui::labs::tokenizer::engine::encode_sliced;
+use crate::ui::widgets::checkbox::Checkbox;
 use crate::ui::widgets::token_chips::TokenChips;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -100,14 +101,7 @@ pub fn ComparePanel(ctx: Ctx, text: RwSignal<String>) -> impl IntoView {
                 prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))
             ></textarea>
-            <label class="check">
-                <input
-                    type="checkbox"
-                    prop:checked=move || ctx.allow_special.get()
-                    on:change=move |ev| ctx.allow_special.set(event_target_checked(&ev))
-                />
-                "Allow special tokens"
-            </label>
+            <Checkbox value=ctx.allow_special label="Allow special tokens" />
             <span class="hint">" (on by default here, as the notebook encodes with allowed_special=\"all\")"</span>
             <div class="columns two">
                 <div class="enc-col">

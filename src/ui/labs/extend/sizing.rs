@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::state::Ctx;
 use crate::core::tokenize::extend::sizing::{pytorch_resize_code, sizing, GPT2_SIZES};
+use crate::ui::widgets::checkbox::Checkbox;
 use crate::web::files::download;
 
 #[component]
@@ -40,10 +41,7 @@ pub fn SizingPanel(ctx: Ctx) -> impl IntoView {
                 <select id="ext-size" on:change=move |ev| size.set(event_target_value(&ev).parse().unwrap_or(0))>
                     {options}
                 </select>
-                <label class="check">
-                    <input type="checkbox" prop:checked=move || tied.get() on:change=move |ev| tied.set(event_target_checked(&ev)) />
-                    "Weight tying"
-                </label>
+                <Checkbox value=tied label="Weight tying" />
             </div>
             <table class="data compact" aria-label="Model sizing">
                 <thead>

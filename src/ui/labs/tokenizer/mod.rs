@@ -15,6 +15,7 @@ use crate::core::tokenize::ENCODINGS;
 use crate::core::urlstate::state_key;
 use crate::ui::design::{BeginnersCorner, WisdomBox};
 use crate::ui::widgets::bar_chart::BarChart;
+use crate::ui::widgets::checkbox::Checkbox;
 use crate::web::{storage, tick, url};
 use column::EncodingColumn;
 use engine::{Column, LoadStatus};
@@ -273,30 +274,9 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
                     </fieldset>
                     <fieldset class="group">
                         <legend>"View"</legend>
-                        <label class="check">
-                            <input
-                                type="checkbox"
-                                prop:checked=move || show_ids.get()
-                                on:change=move |ev| show_ids.set(event_target_checked(&ev))
-                            />
-                            "Show token ids"
-                        </label>
-                        <label class="check">
-                            <input
-                                type="checkbox"
-                                prop:checked=move || show_ws.get()
-                                on:change=move |ev| show_ws.set(event_target_checked(&ev))
-                            />
-                            "Show whitespace"
-                        </label>
-                        <label class="check">
-                            <input
-                                type="checkbox"
-                                prop:checked=move || allow_special.get()
-                                on:change=move |ev| allow_special.set(event_target_checked(&ev))
-                            />
-                            "Allow special tokens"
-                        </label>
+                        <Checkbox value=show_ids label="Show token ids" />
+                        <Checkbox value=show_ws label="Show whitespace" />
+                        <Checkbox value=allow_special label="Allow special tokens" />
                     </fieldset>
                     <div class="buttons">
                         <button type="button" on:click=move |_| set_text(SAMPLE_TEXT)>
