@@ -17,12 +17,18 @@ use crate::ui::widgets::progress::Progress;
 use crate::web::files::read_chosen_text;
 use crate::web::tick::{now_ms, yield_now};
 
+/// Files larger than this are measured without being shown in the text box.
+const SHOW_IN_BOX: usize = 1_000_000;
+
 /// Problems listed at most (the count says how many there are).
 const MAX_PROBLEMS: usize = 100;
 
 #[component]
 pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
     let corpus_text = RwSignal::new(String::new());
+    // A large file is measured from here rather than put in the text box (a text box holding tens of
+    // megabytes makes the page crawl).
+    let file_corpus = RwSignal::new(None::<String>);
     let file_note = RwSignal::new(None::<Result<String, String>>);
     let parsed = RwSignal::new(None::<(CorpusFormat, usize, Vec<String>, usize)>);
     let impact = RwSignal::new(None::<Impact>);
@@ -39,8 +45,17 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
         };
         spawn_local(async move {
             match read_chosen_text(&input).await {
+                Some(Ok((name, text))) if text.len() > SHOW_IN_BOX => {
+                    file_note.set(Some(Ok(format!(
+                        "Using {name} ({:.1} MB) as the corpus; it is too large to show in the box. Type in the box to use typed text instead.",
+                        text.len() as f64 / 1e6
+                    ))));
+                    corpus_text.set(String::new());
+                    file_corpus.set(Some(text));
+                }
                 Some(Ok((name, text))) => {
                     file_note.set(Some(Ok(format!("Read {name} ({} bytes).", text.len()))));
+                    file_corpus.set(None);
                     corpus_text.set(text);
                 }
                 Some(Err(e)) => file_note.set(Some(Err(e))),
@@ -51,7 +66,10 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
 
     // Parses the corpus and lists its problems; returns it for measuring or mining.
     let parse = move || -> Corpus {
-        let corpus = corpus_text.with(|t| parse_corpus(t));
+        let corpus = match file_corpus.with_untracked(|f| f.as_ref().map(|t| parse_corpus(t))) {
+            Some(c) => c,
+            None => corpus_text.with_untracked(|t| parse_corpus(t)),
+        };
         let problems: Vec<String> = corpus
             .issues
             .iter()
@@ -373,7 +391,11 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
                 rows="5"
                 spellcheck="false"
                 prop:value=move || corpus_text.get()
-                on:input=move |ev| corpus_text.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    file_corpus.set(None);
+                    file_note.set(None);
+                    corpus_text.set(event_target_value(&ev));
+                }
             ></textarea>
             <div class="controls">
                 <label class="field-label inline" for="ext-corpus-file">
