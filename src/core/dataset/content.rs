@@ -76,21 +76,45 @@ pub fn row_hash(fields: [&str; 3]) -> String {
 /// incrementally, one row at a time, so a 75 MB dataset never exists as one string in the browser. An
 /// empty dataset hashes the empty string.
 pub fn content_hash<'a>(rows: impl IntoIterator<Item = [&'a str; 3]>) -> String {
-    let mut hasher = Sha256::new();
-    let mut buf = Vec::new();
-    for (i, fields) in rows.into_iter().enumerate() {
-        buf.clear();
-        if i > 0 {
-            buf.push(b'\n');
-        }
-        write_canonical_row(&mut buf, fields);
-        hasher.update(&buf);
+    let mut h = ContentHasher::default();
+    for fields in rows {
+        h.push(fields);
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    h.finish()
+}
+
+/// [`content_hash`] one row at a time, for work done in slices.
+#[derive(Clone, Default)]
+pub struct ContentHasher {
+    hasher: Sha256,
+    rows: usize,
+    buf: Vec<u8>,
+}
+
+impl ContentHasher {
+    pub fn push(&mut self, fields: [&str; 3]) {
+        self.buf.clear();
+        if self.rows > 0 {
+            self.buf.push(b'\n');
+        }
+        write_canonical_row(&mut self.buf, fields);
+        self.hasher.update(&self.buf);
+        self.rows += 1;
+    }
+
+    /// Rows hashed so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The full hex SHA-256.
+    pub fn finish(self) -> String {
+        self.hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 /// How a version came to be: everything except its content that goes into its id.

@@ -3,6 +3,7 @@
 
 pub mod content;
 pub mod diff;
+pub mod importer;
 pub mod parse;
 pub mod record;
 pub mod validate;

@@ -18,7 +18,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The largest file the lab imports: 100 MiB. The browser holds the whole text plus the parsed rows in
@@ -191,7 +192,8 @@ fn count_newlines(bytes: &[u8]) -> usize {
 }
 
 /// The three dataset layouts the lab reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// One JSON array of objects — the book's (Alpaca) format, what `json.dump(records, f)` writes.
     JsonArray,
@@ -229,8 +231,9 @@ pub fn detect(text: &str, file_name: Option<&str>) -> Format {
     }
 }
 
-/// One row as read from the file, before validation.
-#[derive(Debug, Clone, PartialEq)]
+/// One row as read from the file, before validation. Serialisable, so a quarantined row is stored exactly
+/// as read (duplicate keys included) and can be fixed after a reload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawRow {
     /// 1-based line where the row starts (for a JSON array: the line of the element's first character).
     pub line: usize,
@@ -241,7 +244,7 @@ pub struct RawRow {
 }
 
 /// The content of a [`RawRow`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum RawValue {
     /// A JSON object (or CSV row) as key/value pairs **in file order, duplicates kept** — a
     /// `serde_json::Map` would keep only the last of two equal keys, silently choosing a value.
@@ -286,11 +289,10 @@ pub fn parse_rows(
     if text.trim().is_empty() {
         return Err(empty_file(text));
     }
-    match format {
-        Format::JsonArray => parse_json_array(text),
-        Format::Jsonl => Ok(parse_jsonl(text)),
-        Format::Csv => parse_csv(text, mapping),
-    }
+    let mut reader = RowReader::new(format, mapping);
+    let mut rows = Vec::new();
+    while !reader.read(text, &mut rows, usize::MAX)? {}
+    Ok(rows)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -389,15 +391,6 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    fn new(text: &'a str) -> Self {
-        Cursor {
-            text,
-            pos: 0,
-            line: 1,
-            line_start: 0,
-        }
-    }
-
     fn advance_to(&mut self, to: usize) {
         let bytes = self.text.as_bytes();
         for (i, &b) in bytes[self.pos..to].iter().enumerate() {
@@ -436,66 +429,130 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn parse_json_array(text: &str) -> Result<Vec<RawRow>, ImportError> {
-    let mut cur = Cursor::new(text);
-    cur.skip_whitespace();
-    let found = match cur.peek() {
-        Some(b'[') => None,
-        Some(b'{') => Some("an object"),
-        Some(b'"') => Some("a string"),
-        Some(b't' | b'f') => Some("a boolean"),
-        Some(b'n') => Some("null"),
-        Some(b'-' | b'0'..=b'9') => Some("a number"),
-        _ => {
-            return Err(ImportError::new(
-                Some(cur.line),
-                format!(
-                    "this is not JSON: it starts with '{}' at line {} column {} — if it is CSV, save it as \
-                     .csv; if it is JSONL, save it as .jsonl",
-                    cur.peek_char(),
-                    cur.line,
-                    cur.column()
-                ),
-            ))
-        }
-    };
-    if let Some(found) = found {
-        let hint = if found == "an object" {
-            " — if this is JSONL (one object per line), save it as .jsonl; if the records are inside \
-             the object, save just that array"
-        } else {
-            ""
-        };
-        return Err(ImportError::new(
-            Some(cur.line),
-            format!("expected a JSON array of objects, found {found}{hint}"),
-        ));
-    }
-    cur.advance_to(cur.pos + 1);
+/// Where a resumable read of a JSON array stands: the cursor position, how many rows it has produced,
+/// and whether it has read the opening `[` or finished.
+#[derive(Debug, Clone)]
+struct ArrayReader {
+    pos: usize,
+    line: usize,
+    line_start: usize,
+    count: usize,
+    started: bool,
+    done: bool,
+}
 
-    let mut rows = Vec::new();
-    let unparsable = |rows: &mut Vec<RawRow>, line: usize, message: String| {
-        let index = rows.len();
-        let read = match index {
+impl ArrayReader {
+    fn new() -> Self {
+        ArrayReader {
+            pos: 0,
+            line: 1,
+            line_start: 0,
+            count: 0,
+            started: false,
+            done: false,
+        }
+    }
+
+    /// Reads elements into `rows` until about `budget` bytes of text were consumed or the array ends;
+    /// `Ok(true)` when the whole text has been read.
+    fn read(
+        &mut self,
+        text: &str,
+        rows: &mut Vec<RawRow>,
+        budget: usize,
+    ) -> Result<bool, ImportError> {
+        if self.done {
+            return Ok(true);
+        }
+        let mut cur = Cursor {
+            text,
+            pos: self.pos,
+            line: self.line,
+            line_start: self.line_start,
+        };
+        let result = self.read_at(&mut cur, rows, budget);
+        self.pos = cur.pos;
+        self.line = cur.line;
+        self.line_start = cur.line_start;
+        if !matches!(result, Ok(false)) {
+            self.done = true;
+            self.pos = text.len();
+        }
+        result
+    }
+
+    /// Pushes a row that says where and why reading stopped; reading ends after it.
+    fn stop(&mut self, rows: &mut Vec<RawRow>, line: usize, message: String) {
+        let read = match self.count {
             0 => "no records before it were read".to_owned(),
             1 => "the 1 record before it was read".to_owned(),
             n => format!("the {n} records before it were read"),
         };
         rows.push(RawRow {
             line,
-            index,
+            index: self.count,
             value: RawValue::Unparsable(format!(
                 "{message}. Reading stopped here: {read}, anything after it was not — fix the file at this \
                  point and import it again"
             )),
         });
-    };
+        self.count += 1;
+    }
 
-    cur.skip_whitespace();
-    if cur.peek() == Some(b']') {
-        cur.advance_to(cur.pos + 1);
-    } else {
+    fn read_at(
+        &mut self,
+        cur: &mut Cursor<'_>,
+        rows: &mut Vec<RawRow>,
+        budget: usize,
+    ) -> Result<bool, ImportError> {
+        let text = cur.text;
+        let start_pos = cur.pos;
+        if !self.started {
+            self.started = true;
+            cur.skip_whitespace();
+            let found = match cur.peek() {
+                Some(b'[') => None,
+                Some(b'{') => Some("an object"),
+                Some(b'"') => Some("a string"),
+                Some(b't' | b'f') => Some("a boolean"),
+                Some(b'n') => Some("null"),
+                Some(b'-' | b'0'..=b'9') => Some("a number"),
+                _ => {
+                    return Err(ImportError::new(
+                        Some(cur.line),
+                        format!(
+                            "this is not JSON: it starts with '{}' at line {} column {} — if it is CSV, save it \
+                             as .csv; if it is JSONL, save it as .jsonl",
+                            cur.peek_char(),
+                            cur.line,
+                            cur.column()
+                        ),
+                    ))
+                }
+            };
+            if let Some(found) = found {
+                let hint = if found == "an object" {
+                    " — if this is JSONL (one object per line), save it as .jsonl; if the records are inside \
+                     the object, save just that array"
+                } else {
+                    ""
+                };
+                return Err(ImportError::new(
+                    Some(cur.line),
+                    format!("expected a JSON array of objects, found {found}{hint}"),
+                ));
+            }
+            cur.advance_to(cur.pos + 1);
+            cur.skip_whitespace();
+            if cur.peek() == Some(b']') {
+                cur.advance_to(cur.pos + 1);
+                return Ok(self.trailing(cur, rows));
+            }
+        }
         loop {
+            if cur.pos - start_pos >= budget {
+                return Ok(false);
+            }
             cur.skip_whitespace();
             if cur.peek().is_none() {
                 let msg = format!(
@@ -503,8 +560,8 @@ fn parse_json_array(text: &str) -> Result<Vec<RawRow>, ImportError> {
                      truncated",
                     cur.line
                 );
-                unparsable(&mut rows, cur.line, msg);
-                return Ok(rows);
+                self.stop(rows, cur.line, msg);
+                return Ok(true);
             }
             let (start_line, start_col0) = (cur.line, cur.pos - cur.line_start);
             let mut stream =
@@ -513,12 +570,12 @@ fn parse_json_array(text: &str) -> Result<Vec<RawRow>, ImportError> {
                 Some(Ok(RowValue(value))) => {
                     let end = cur.pos + stream.byte_offset();
                     cur.advance_to(end);
-                    let index = rows.len();
                     rows.push(RawRow {
                         line: start_line,
-                        index,
+                        index: self.count,
                         value,
                     });
+                    self.count += 1;
                 }
                 Some(Err(e)) => {
                     let line = start_line + e.line() - 1;
@@ -532,14 +589,14 @@ fn parse_json_array(text: &str) -> Result<Vec<RawRow>, ImportError> {
                         bare_message(&e),
                         truncation_hint(&e)
                     );
-                    unparsable(&mut rows, start_line, msg);
-                    return Ok(rows);
+                    self.stop(rows, start_line, msg);
+                    return Ok(true);
                 }
                 // Cannot happen (a non-space byte follows), but a wrong guess must not panic.
                 None => {
                     let msg = format!("the file ends at line {} inside the JSON array", cur.line);
-                    unparsable(&mut rows, cur.line, msg);
-                    return Ok(rows);
+                    self.stop(rows, cur.line, msg);
+                    return Ok(true);
                 }
             }
             cur.skip_whitespace();
@@ -551,12 +608,12 @@ fn parse_json_array(text: &str) -> Result<Vec<RawRow>, ImportError> {
                     // is accepted (hand-edited files often have one).
                     if cur.peek() == Some(b']') {
                         cur.advance_to(cur.pos + 1);
-                        break;
+                        return Ok(self.trailing(cur, rows));
                     }
                 }
                 Some(b']') => {
                     cur.advance_to(cur.pos + 1);
-                    break;
+                    return Ok(self.trailing(cur, rows));
                 }
                 None => {
                     let msg = format!(
@@ -564,8 +621,8 @@ fn parse_json_array(text: &str) -> Result<Vec<RawRow>, ImportError> {
                          truncated",
                         cur.line
                     );
-                    unparsable(&mut rows, cur.line, msg);
-                    return Ok(rows);
+                    self.stop(rows, cur.line, msg);
+                    return Ok(true);
                 }
                 Some(_) => {
                     let msg = format!(
@@ -575,58 +632,83 @@ fn parse_json_array(text: &str) -> Result<Vec<RawRow>, ImportError> {
                         cur.column(),
                         cur.peek_char()
                     );
-                    unparsable(&mut rows, cur.line, msg);
-                    return Ok(rows);
+                    self.stop(rows, cur.line, msg);
+                    return Ok(true);
                 }
             }
         }
     }
-    cur.skip_whitespace();
-    if cur.peek().is_some() {
-        let index = rows.len();
-        rows.push(RawRow {
-            line: cur.line,
-            index,
-            value: RawValue::Unparsable(format!(
-                "unexpected text after the end of the JSON array, at line {} column {} — the array was \
-                 closed earlier; move these records inside the array or delete the extra text",
-                cur.line,
-                cur.column()
-            )),
-        });
+
+    /// After the closing `]`: anything but whitespace is reported as a row. Always the end.
+    fn trailing(&mut self, cur: &mut Cursor<'_>, rows: &mut Vec<RawRow>) -> bool {
+        cur.skip_whitespace();
+        if cur.peek().is_some() {
+            rows.push(RawRow {
+                line: cur.line,
+                index: self.count,
+                value: RawValue::Unparsable(format!(
+                    "unexpected text after the end of the JSON array, at line {} column {} — the array was \
+                     closed earlier; move these records inside the array or delete the extra text",
+                    cur.line,
+                    cur.column()
+                )),
+            });
+            self.count += 1;
+        }
+        cur.advance_to(cur.text.len());
+        true
     }
-    Ok(rows)
 }
 
 // ---------------------------------------------------------------------------------------------------
 // JSON Lines.
 
-fn parse_jsonl(text: &str) -> Vec<RawRow> {
-    let mut rows = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
-        let line_no = i + 1;
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
+/// A resumable JSONL read: byte position, 1-based line number of the next line, rows produced.
+#[derive(Debug, Clone)]
+struct JsonlReader {
+    pos: usize,
+    line: usize,
+    count: usize,
+}
+
+impl JsonlReader {
+    fn read(&mut self, text: &str, rows: &mut Vec<RawRow>, budget: usize) -> bool {
+        let start = self.pos;
+        while self.pos < text.len() {
+            if self.pos - start >= budget {
+                return false;
+            }
+            let rest = &text[self.pos..];
+            let (line, next) = match rest.find('\n') {
+                Some(n) => (&rest[..n], self.pos + n + 1),
+                None => (rest, text.len()),
+            };
+            let line_no = self.line;
+            self.pos = next;
+            self.line += 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.trim().is_empty() {
+                continue;
+            }
+            let value = match serde_json::from_str::<RowValue>(line) {
+                Ok(RowValue(value)) => value,
+                Err(e) => RawValue::Unparsable(format!(
+                    "invalid JSON on line {line_no} at column {}: {}{} — each line of a JSONL file must be one \
+                     complete JSON object",
+                    e.column(),
+                    bare_message(&e),
+                    truncation_hint(&e)
+                )),
+            };
+            rows.push(RawRow {
+                line: line_no,
+                index: self.count,
+                value,
+            });
+            self.count += 1;
         }
-        let value = match serde_json::from_str::<RowValue>(line) {
-            Ok(RowValue(value)) => value,
-            Err(e) => RawValue::Unparsable(format!(
-                "invalid JSON on line {line_no} at column {}: {}{} — each line of a JSONL file must be one \
-                 complete JSON object",
-                e.column(),
-                bare_message(&e),
-                truncation_hint(&e)
-            )),
-        };
-        let index = rows.len();
-        rows.push(RawRow {
-            line: line_no,
-            index,
-            value,
-        });
+        true
     }
-    rows
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -648,34 +730,41 @@ pub struct CsvRow {
 /// A quote that is never closed is an error naming the line the field started on — the usual cause
 /// is a stray `"`, and everything after it would otherwise silently become one huge field.
 pub fn read_csv(text: &str) -> Result<Vec<CsvRow>, ImportError> {
-    match read_csv_partial(text) {
-        (rows, None) => Ok(rows),
-        (_, Some(e)) => Err(e),
+    let mut lexer = CsvLexer { pos: 0, line: 1 };
+    let mut rows = Vec::new();
+    while let Some(row) = lexer.next_row(text) {
+        rows.push(row?);
     }
+    Ok(rows)
 }
 
-/// [`read_csv`] that also returns the rows before an unterminated quote, so they can still import.
-fn read_csv_partial(text: &str) -> (Vec<CsvRow>, Option<ImportError>) {
-    let bytes = text.as_bytes();
-    let len = bytes.len();
-    let mut rows = Vec::new();
-    let mut pos = 0;
-    let mut line = 1;
-    while pos < len {
-        let row_line = line;
-        let mut fields = Vec::new();
-        let mut blank = true;
-        loop {
-            let mut field = String::new();
-            if pos < len && bytes[pos] == b'"' {
-                blank = false;
-                let field_line = line;
-                pos += 1;
-                loop {
-                    let Some(q) = text[pos..].find('"') else {
-                        return (
-                            rows,
-                            Some(ImportError::new(
+/// Position of a resumable CSV read.
+#[derive(Debug, Clone)]
+struct CsvLexer {
+    pos: usize,
+    line: usize,
+}
+
+impl CsvLexer {
+    /// The next non-blank row, `None` at the end, or the unterminated-quote error (after which the
+    /// lexer is at the end).
+    fn next_row(&mut self, text: &str) -> Option<Result<CsvRow, ImportError>> {
+        let bytes = text.as_bytes();
+        let len = bytes.len();
+        while self.pos < len {
+            let row_line = self.line;
+            let mut fields = Vec::new();
+            let mut blank = true;
+            loop {
+                let mut field = String::new();
+                if self.pos < len && bytes[self.pos] == b'"' {
+                    blank = false;
+                    let field_line = self.line;
+                    self.pos += 1;
+                    loop {
+                        let Some(q) = text[self.pos..].find('"') else {
+                            self.pos = len;
+                            return Some(Err(ImportError::new(
                                 Some(field_line),
                                 format!(
                                     "unterminated quoted field: the '\"' that opens field {} on line \
@@ -683,158 +772,283 @@ fn read_csv_partial(text: &str) -> (Vec<CsvRow>, Option<ImportError>) {
                                      quote that belongs to the text (\"\")",
                                     fields.len() + 1
                                 ),
-                            )),
-                        );
-                    };
-                    let chunk = &text[pos..pos + q];
-                    line += count_newlines(chunk.as_bytes());
-                    field.push_str(chunk);
-                    pos += q + 1;
-                    if pos < len && bytes[pos] == b'"' {
-                        field.push('"');
-                        pos += 1;
-                    } else {
-                        break;
+                            )));
+                        };
+                        let chunk = &text[self.pos..self.pos + q];
+                        self.line += count_newlines(chunk.as_bytes());
+                        field.push_str(chunk);
+                        self.pos += q + 1;
+                        if self.pos < len && bytes[self.pos] == b'"' {
+                            field.push('"');
+                            self.pos += 1;
+                        } else {
+                            break;
+                        }
                     }
                 }
+                // Unquoted text (or text after a closing quote) up to the next separator.
+                let start = self.pos;
+                while self.pos < len && bytes[self.pos] != b',' && bytes[self.pos] != b'\n' {
+                    self.pos += 1;
+                }
+                let mut tail = &text[start..self.pos];
+                if self.pos < len && bytes[self.pos] == b'\n' {
+                    tail = tail.strip_suffix('\r').unwrap_or(tail);
+                }
+                if !tail.trim().is_empty() {
+                    blank = false;
+                }
+                field.push_str(tail);
+                fields.push(field);
+                if self.pos < len && bytes[self.pos] == b',' {
+                    blank = false;
+                    self.pos += 1;
+                    continue;
+                }
+                if self.pos < len {
+                    // A '\n' ends the row.
+                    self.pos += 1;
+                    self.line += 1;
+                }
+                break;
             }
-            // Unquoted text (or text after a closing quote) up to the next separator.
-            let start = pos;
-            while pos < len && bytes[pos] != b',' && bytes[pos] != b'\n' {
-                pos += 1;
+            if !blank {
+                return Some(Ok(CsvRow {
+                    line: row_line,
+                    fields,
+                }));
             }
-            let mut tail = &text[start..pos];
-            if pos < len && bytes[pos] == b'\n' {
-                tail = tail.strip_suffix('\r').unwrap_or(tail);
-            }
-            if !tail.trim().is_empty() {
-                blank = false;
-            }
-            field.push_str(tail);
-            fields.push(field);
-            if pos < len && bytes[pos] == b',' {
-                blank = false;
-                pos += 1;
-                continue;
-            }
-            if pos < len {
-                // A '\n' ends the row.
-                pos += 1;
-                line += 1;
-            }
-            break;
         }
-        if !blank {
-            rows.push(CsvRow {
-                line: row_line,
-                fields,
-            });
-        }
+        None
     }
-    (rows, None)
 }
 
-fn parse_csv(text: &str, mapping: &CsvMapping) -> Result<Vec<RawRow>, ImportError> {
-    let (csv_rows, error) = read_csv_partial(text);
-    let Some((header, data)) = csv_rows.split_first() else {
-        return Err(error.unwrap_or_else(|| empty_file(text)));
-    };
-    let names: Vec<String> = header
-        .fields
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
-        .collect();
-    let find = |wanted: &str, role: &str| -> Result<Option<usize>, ImportError> {
-        let wanted_lc = wanted.trim().to_lowercase();
-        let hits: Vec<usize> = names
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.to_lowercase() == wanted_lc)
-            .map(|(i, _)| i)
-            .collect();
-        match hits.as_slice() {
-            [one] => Ok(Some(*one)),
-            [] => Ok(None),
-            many => Err(ImportError::new(
+/// Which header columns a CSV mapping picked.
+#[derive(Debug, Clone)]
+struct CsvColumns {
+    width: usize,
+    instruction: usize,
+    input: Option<usize>,
+    output: usize,
+}
+
+impl CsvColumns {
+    fn new(header: &CsvRow, mapping: &CsvMapping) -> Result<Self, ImportError> {
+        let names = csv_header_names(header);
+        let find = |wanted: &str, role: &str| -> Result<Option<usize>, ImportError> {
+            let wanted_lc = wanted.trim().to_lowercase();
+            let hits: Vec<usize> = names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.to_lowercase() == wanted_lc)
+                .map(|(i, _)| i)
+                .collect();
+            match hits.as_slice() {
+                [one] => Ok(Some(*one)),
+                [] => Ok(None),
+                many => Err(ImportError::new(
+                    Some(header.line),
+                    format!(
+                        "the CSV header has the column \"{wanted}\" (for {role}) {} times, so it is ambiguous \
+                         which one to use — rename the others",
+                        many.len()
+                    ),
+                )),
+            }
+        };
+        let missing = |wanted: &str, role: &str| {
+            ImportError::new(
                 Some(header.line),
                 format!(
-                    "the CSV header has the column \"{wanted}\" (for {role}) {} times, so it is ambiguous \
-                     which one to use — rename the others",
-                    many.len()
+                    "the CSV has no column \"{wanted}\" (mapped to {role}); its columns are: {} — choose which \
+                     columns hold the instruction, input and output",
+                    names
+                        .iter()
+                        .map(|n| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
-            )),
-        }
-    };
-    let missing = |wanted: &str, role: &str| {
-        ImportError::new(
-            Some(header.line),
-            format!(
-                "the CSV has no column \"{wanted}\" (mapped to {role}); its columns are: {} — choose which \
-                 columns hold the instruction, input and output",
-                names
-                    .iter()
-                    .map(|n| format!("\"{n}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-    };
-    let instruction = find(&mapping.instruction, "instruction")?
-        .ok_or_else(|| missing(&mapping.instruction, "instruction"))?;
-    let output =
-        find(&mapping.output, "output")?.ok_or_else(|| missing(&mapping.output, "output"))?;
-    let input = match &mapping.input {
-        None => None,
-        Some(name) => match find(name, "input")? {
-            Some(i) => Some(i),
-            None if *mapping == CsvMapping::default() => None,
-            None => return Err(missing(name, "input")),
-        },
-    };
+            )
+        };
+        let instruction = find(&mapping.instruction, "instruction")?
+            .ok_or_else(|| missing(&mapping.instruction, "instruction"))?;
+        let output =
+            find(&mapping.output, "output")?.ok_or_else(|| missing(&mapping.output, "output"))?;
+        let input = match &mapping.input {
+            None => None,
+            Some(name) => match find(name, "input")? {
+                Some(i) => Some(i),
+                None if *mapping == CsvMapping::default() => None,
+                None => return Err(missing(name, "input")),
+            },
+        };
+        Ok(CsvColumns {
+            width: names.len(),
+            instruction,
+            input,
+            output,
+        })
+    }
 
-    let mut rows = Vec::with_capacity(data.len() + 1);
-    for (index, row) in data.iter().enumerate() {
-        let value = if row.fields.len() != names.len() {
+    fn raw(&self, row: CsvRow, index: usize) -> RawRow {
+        let value = if row.fields.len() != self.width {
             RawValue::Unparsable(format!(
                 "this CSV row has {} fields but the header has {} — a comma inside a value needs the \
                  value to be in double quotes",
                 row.fields.len(),
-                names.len()
+                self.width
             ))
         } else {
-            let mut pairs = vec![(
-                "instruction".to_owned(),
-                Value::String(row.fields[instruction].clone()),
-            )];
-            if let Some(i) = input {
-                pairs.push(("input".to_owned(), Value::String(row.fields[i].clone())));
+            let mut fields: Vec<Option<String>> = row.fields.into_iter().map(Some).collect();
+            let mut take = |i: usize| Value::String(fields[i].take().unwrap_or_default());
+            let mut pairs = vec![("instruction".to_owned(), take(self.instruction))];
+            if let Some(i) = self.input {
+                pairs.push(("input".to_owned(), take(i)));
             }
-            pairs.push((
-                "output".to_owned(),
-                Value::String(row.fields[output].clone()),
-            ));
+            pairs.push(("output".to_owned(), take(self.output)));
             RawValue::Object(pairs)
         };
-        rows.push(RawRow {
+        RawRow {
             line: row.line,
             index,
             value,
-        });
+        }
     }
-    if let Some(e) = error {
-        let index = rows.len();
-        rows.push(RawRow {
-            line: e.line.unwrap_or(1),
-            index,
-            value: RawValue::Unparsable(format!(
-                "{}. Reading stopped here: the rows before it were read, anything after it was not",
-                e.message
-            )),
-        });
-    }
-    Ok(rows)
 }
 
+/// The header's column names, trimmed (and without a stray byte-order mark).
+pub fn csv_header_names(header: &CsvRow) -> Vec<String> {
+    header
+        .fields
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
+        .collect()
+}
+
+/// The column names of a CSV text's header row (for the column-mapping form), or why there is none.
+pub fn csv_columns(text: &str) -> Result<Vec<String>, ImportError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match (CsvLexer { pos: 0, line: 1 }).next_row(text) {
+        Some(Ok(header)) => Ok(csv_header_names(&header)),
+        Some(Err(e)) => Err(e),
+        None => Err(empty_file(text)),
+    }
+}
+
+/// A resumable CSV read: the lexer, the mapped columns once the header is read, rows produced.
+#[derive(Debug, Clone)]
+struct CsvReader {
+    lexer: CsvLexer,
+    mapping: CsvMapping,
+    columns: Option<CsvColumns>,
+    count: usize,
+}
+
+impl CsvReader {
+    fn read(
+        &mut self,
+        text: &str,
+        rows: &mut Vec<RawRow>,
+        budget: usize,
+    ) -> Result<bool, ImportError> {
+        let start = self.lexer.pos;
+        loop {
+            if self.lexer.pos - start >= budget {
+                return Ok(false);
+            }
+            let Some(next) = self.lexer.next_row(text) else {
+                if self.columns.is_none() {
+                    return Err(empty_file(text));
+                }
+                return Ok(true);
+            };
+            let row = match next {
+                Ok(row) => row,
+                Err(e) if self.columns.is_none() => return Err(e),
+                Err(e) => {
+                    rows.push(RawRow {
+                        line: e.line.unwrap_or(1),
+                        index: self.count,
+                        value: RawValue::Unparsable(format!(
+                            "{}. Reading stopped here: the rows before it were read, anything after it \
+                             was not",
+                            e.message
+                        )),
+                    });
+                    self.count += 1;
+                    return Ok(true);
+                }
+            };
+            match &self.columns {
+                None => self.columns = Some(CsvColumns::new(&row, &self.mapping)?),
+                Some(columns) => {
+                    rows.push(columns.raw(row, self.count));
+                    self.count += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Reads rows from a text a slice at a time, so a 75 MB file can be imported without freezing the page:
+/// each [`RowReader::read`] consumes roughly a byte budget and returns. [`parse_rows`] is the same reader
+/// run to the end.
+#[derive(Debug, Clone)]
+pub struct RowReader {
+    kind: ReaderKind,
+}
+
+#[derive(Debug, Clone)]
+enum ReaderKind {
+    Array(ArrayReader),
+    Jsonl(JsonlReader),
+    Csv(Box<CsvReader>),
+}
+
+impl RowReader {
+    pub fn new(format: Format, mapping: &CsvMapping) -> Self {
+        let kind = match format {
+            Format::JsonArray => ReaderKind::Array(ArrayReader::new()),
+            Format::Jsonl => ReaderKind::Jsonl(JsonlReader {
+                pos: 0,
+                line: 1,
+                count: 0,
+            }),
+            Format::Csv => ReaderKind::Csv(Box::new(CsvReader {
+                lexer: CsvLexer { pos: 0, line: 1 },
+                mapping: mapping.clone(),
+                columns: None,
+                count: 0,
+            })),
+        };
+        RowReader { kind }
+    }
+
+    /// Appends the rows found in roughly the next `budget` bytes of `text` (always at least one row, when
+    /// any is left) to `rows`; `Ok(true)` when the text is finished. `text` must be the same on every call
+    /// and must not start with a byte-order mark (see [`decode_text`]).
+    pub fn read(
+        &mut self,
+        text: &str,
+        rows: &mut Vec<RawRow>,
+        budget: usize,
+    ) -> Result<bool, ImportError> {
+        match &mut self.kind {
+            ReaderKind::Array(r) => r.read(text, rows, budget),
+            ReaderKind::Jsonl(r) => Ok(r.read(text, rows, budget)),
+            ReaderKind::Csv(r) => r.read(text, rows, budget),
+        }
+    }
+
+    /// Bytes consumed so far (for a progress bar).
+    pub fn position(&self) -> usize {
+        match &self.kind {
+            ReaderKind::Array(r) => r.pos,
+            ReaderKind::Jsonl(r) => r.pos,
+            ReaderKind::Csv(r) => r.lexer.pos,
+        }
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -851,6 +1065,50 @@ mod tests {
 
     fn json_rows(text: &str) -> Vec<RawRow> {
         parse_rows(text, Format::JsonArray, &CsvMapping::default()).unwrap()
+    }
+
+    // --- resumable reading -------------------------------------------------------------------------
+
+    #[test]
+    fn reading_in_small_slices_gives_the_same_rows() {
+        let cases = [
+            (
+                Format::JsonArray,
+                "[\n {\"instruction\": \"a\", \"output\": \"b\"},\n 7,\n {\"x\": [1, 2]},\n {\"instruction\": \"c\"",
+            ),
+            (Format::JsonArray, "[{\"a\":1}, {\"b\":2}] trailing"),
+            (
+                Format::Jsonl,
+                "{\"instruction\":\"a\",\"output\":\"b\"}\r\n\n{bad\n[1]\n{\"output\":\"x\"}",
+            ),
+            (
+                Format::Csv,
+                "instruction,output\n\"a, b\",\"multi\nline\"\n\nc,d\ne,f,g\n\"open,x",
+            ),
+        ];
+        for (format, text) in cases {
+            let whole = parse_rows(text, format, &CsvMapping::default()).unwrap();
+            for budget in [1, 3, 17] {
+                let mut reader = RowReader::new(format, &CsvMapping::default());
+                let mut rows = Vec::new();
+                let mut calls = 0;
+                while !reader.read(text, &mut rows, budget).unwrap() {
+                    calls += 1;
+                    assert!(calls < 10_000, "the reader makes progress");
+                }
+                assert_eq!(rows, whole, "{format:?} with budget {budget}");
+                assert_eq!(reader.position(), text.len());
+            }
+        }
+    }
+
+    #[test]
+    fn csv_columns_of_the_header() {
+        assert_eq!(
+            csv_columns("\u{feff}Prompt , Answer\nx,y").unwrap(),
+            ["Prompt", "Answer"]
+        );
+        assert!(csv_columns("  \n").is_err());
     }
 
     // --- decode_text -------------------------------------------------------------------------------

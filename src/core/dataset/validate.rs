@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::parse::{RawRow, RawValue};
@@ -179,6 +180,57 @@ pub fn set_field(row: &RawRow, field: &str, value: &str) -> RawRow {
         index: row.index,
         value: RawValue::Object(pairs),
     }
+}
+
+/// How a quarantined row is stored (IndexedDB, workspace zip): the row exactly as read and its source.
+/// The reasons are not stored but recomputed on load, so they always match the current rules.
+#[derive(Serialize, Deserialize)]
+struct StoredRow {
+    source: String,
+    row: RawRow,
+}
+
+/// Quarantined rows as JSON Lines for storage (see [`quarantine_from_store`]).
+pub fn quarantine_to_store(quarantined: &[Quarantined]) -> String {
+    let mut out = String::new();
+    for q in quarantined {
+        let stored = StoredRow {
+            source: q.source.clone(),
+            row: q.row.clone(),
+        };
+        out.push_str(&serde_json::to_string(&stored).expect("a raw row serialises"));
+        out.push('\n');
+    }
+    out
+}
+
+/// Reads stored quarantined rows back, re-checking each to list its reasons.
+pub fn quarantine_from_store(text: &str) -> Result<Vec<Quarantined>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let s: StoredRow = serde_json::from_str(l)
+                .map_err(|e| format!("stored quarantine, line {}: {e}", i + 1))?;
+            Ok(requarantine(s.row, s.source))
+        })
+        .collect()
+}
+
+/// A row back in quarantine with its current reasons (a row that now passes keeps a note saying so, so
+/// it is still shown and can be accepted by hand rather than vanish).
+pub fn requarantine(row: RawRow, source: String) -> Quarantined {
+    let issues = match check_row(&row, &source) {
+        Err(issues) => issues,
+        Ok(_) => vec![Issue {
+            index: row.index,
+            line: row.line,
+            field: None,
+            problem: Problem::Unparsable("passes now".into()),
+            message: "this row passes the checks now; fix any field to accept it".into(),
+        }],
+    };
+    Quarantined { row, issues, source }
 }
 
 /// Exports quarantined rows as JSON Lines so they can be fixed outside the lab: one object per row with
@@ -406,33 +458,66 @@ fn check_row(row: &RawRow, source: &str) -> Result<(Record, Vec<Issue>), Vec<Iss
 }
 
 /// The shape of a dataset version: each field seen in object rows with the JSON types seen for it
-/// (field names sorted; types sorted). Rows that are not objects have no fields and are skipped.
-pub fn schema_of(rows: &[RawRow]) -> Vec<(String, Vec<&'static str>)> {
-    let mut fields: BTreeMap<&str, BTreeSet<&'static str>> = BTreeMap::new();
-    for row in rows {
-        if let RawValue::Object(pairs) = &row.value {
-            for (k, v) in pairs {
-                fields.entry(k).or_default().insert(json_type(v));
+/// (field names sorted; types sorted).
+pub type Schema = Vec<(String, Vec<String>)>;
+
+/// Collects a [`Schema`] a batch of rows at a time (an import reads its file in slices).
+#[derive(Debug, Clone, Default)]
+pub struct SchemaBuilder {
+    fields: BTreeMap<String, BTreeSet<&'static str>>,
+}
+
+impl SchemaBuilder {
+    /// Adds the fields of object rows (rows that are not objects have no fields and are skipped).
+    pub fn add(&mut self, rows: &[RawRow]) {
+        for row in rows {
+            if let RawValue::Object(pairs) = &row.value {
+                for (k, v) in pairs {
+                    match self.fields.get_mut(k.as_str()) {
+                        Some(types) => {
+                            types.insert(json_type(v));
+                        }
+                        None => {
+                            self.fields
+                                .insert(k.clone(), BTreeSet::from([json_type(v)]));
+                        }
+                    }
+                }
             }
         }
     }
-    fields
-        .into_iter()
-        .map(|(k, types)| (k.to_owned(), types.into_iter().collect()))
+
+    pub fn finish(self) -> Schema {
+        self.fields
+            .into_iter()
+            .map(|(k, types)| (k, types.into_iter().map(str::to_owned).collect()))
+            .collect()
+    }
+}
+
+/// The [`Schema`] of a set of rows.
+pub fn schema_of(rows: &[RawRow]) -> Schema {
+    let mut b = SchemaBuilder::default();
+    b.add(rows);
+    b.finish()
+}
+
+/// The schema of versions made from validated records: the three fields, all strings.
+pub fn record_schema() -> Schema {
+    FIELDS
+        .iter()
+        .map(|f| (f.to_string(), vec!["string".to_owned()]))
         .collect()
 }
 
 /// Describes how a schema changed between two versions, one sentence per change (fields added, removed
 /// or with different types), in field-name order. An empty list means no drift.
-pub fn drift(
-    prev: &[(String, Vec<&'static str>)],
-    next: &[(String, Vec<&'static str>)],
-) -> Vec<String> {
-    let prev: BTreeMap<&str, &[&str]> = prev
+pub fn drift(prev: &[(String, Vec<String>)], next: &[(String, Vec<String>)]) -> Vec<String> {
+    let prev: BTreeMap<&str, &[String]> = prev
         .iter()
         .map(|(k, t)| (k.as_str(), t.as_slice()))
         .collect();
-    let next: BTreeMap<&str, &[&str]> = next
+    let next: BTreeMap<&str, &[String]> = next
         .iter()
         .map(|(k, t)| (k.as_str(), t.as_slice()))
         .collect();
@@ -737,12 +822,13 @@ mod tests {
         ];
         let s1 = schema_of(&v1);
         let s2 = schema_of(&v2);
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
             s1,
             vec![
-                ("input".to_owned(), vec!["null", "string"]),
-                ("instruction".to_owned(), vec!["string"]),
-                ("output".to_owned(), vec!["string"]),
+                ("input".to_owned(), strings(&["null", "string"])),
+                ("instruction".to_owned(), strings(&["string"])),
+                ("output".to_owned(), strings(&["string"])),
             ]
         );
         assert_eq!(
@@ -754,5 +840,22 @@ mod tests {
             ]
         );
         assert!(drift(&s1, &s1).is_empty());
+        let mut b = SchemaBuilder::default();
+        b.add(&v1[..1]);
+        b.add(&v1[1..]);
+        assert_eq!(b.finish(), s1, "built in batches = built at once");
+    }
+
+    #[test]
+    fn quarantine_survives_storage_with_its_reasons() {
+        let v = import(
+            b"[{\"instruction\": \"a\", \"instruction\": \"b\", \"output\": \"c\"}, 5, {\"output\": null}]",
+            "q.json",
+        );
+        assert_eq!(v.quarantined.len(), 3);
+        let stored = quarantine_to_store(&v.quarantined);
+        let back = quarantine_from_store(&stored).unwrap();
+        assert_eq!(back, v.quarantined);
+        assert!(quarantine_from_store("{oops").unwrap_err().contains("line 1"));
     }
 }

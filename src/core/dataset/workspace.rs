@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::content::{content_hash, version_id, VersionMeta};
 use super::record::Record;
+use super::validate::{self, quarantine_from_store, record_schema, Schema};
 use crate::core::archive::zip::{read_zip, write_zip, Entry};
 
 /// One immutable version's description (its rows are stored separately, under its id).
@@ -32,6 +33,15 @@ pub struct DatasetVersion {
     /// The tokenizer version any token counts in it were made with.
     pub tokenizer: Option<String>,
     pub note: String,
+    /// Fields and JSON types of the rows it was made from (for an import: as found in the file).
+    #[serde(default)]
+    pub schema: Schema,
+    /// How `schema` differs from the version that was current before this one (one sentence per change).
+    #[serde(default)]
+    pub drift: Vec<String>,
+    /// The version `drift` compares against.
+    #[serde(default)]
+    pub drift_from: Option<String>,
 }
 
 /// A verdict in a sample audit.
@@ -87,6 +97,8 @@ pub struct Transform<'a> {
     pub quarantined: usize,
     pub tokenizer: Option<String>,
     pub note: &'a str,
+    /// The rows' schema; `None` keeps the parent's (a transform of validated records does not change it).
+    pub schema: Option<Schema>,
 }
 
 impl Workspace {
@@ -95,8 +107,44 @@ impl Workspace {
     /// current instead of being added twice.
     pub fn add(&mut self, rows: &[Record], t: Transform<'_>) -> DatasetVersion {
         let hash = content_hash(rows.iter().map(fields));
+        let parent = self.current.clone();
+        self.commit(hash, rows.len(), parent, t).0
+    }
+
+    /// Adds an imported dataset (content hash already computed, `rows` valid rows). An import starts a
+    /// new lineage (it has no parent: its rows come from a file, not from another version). If some
+    /// version already has exactly this content — e.g. a file exported from this workspace is imported
+    /// again — that version is made current instead, so the same data keeps the same id. The flag is true
+    /// when a version was added.
+    pub fn import_version(
+        &mut self,
+        hash: String,
+        rows: usize,
+        t: Transform<'_>,
+    ) -> (DatasetVersion, bool) {
+        let same = self
+            .current_version()
+            .filter(|v| v.content_hash == hash)
+            .or_else(|| self.versions.iter().rev().find(|v| v.content_hash == hash))
+            .cloned();
+        if let Some(v) = same {
+            self.current = Some(v.id.clone());
+            return (v, false);
+        }
+        self.commit(hash, rows, None, t)
+    }
+
+    /// Adds a version with the given content hash and parent and makes it current (or makes an identical
+    /// existing version current: same id). The flag is true when a version was added.
+    pub fn commit(
+        &mut self,
+        hash: String,
+        rows: usize,
+        parent: Option<String>,
+        t: Transform<'_>,
+    ) -> (DatasetVersion, bool) {
         let meta = VersionMeta {
-            parent: self.current.clone(),
+            parent,
             transform: t.name.to_string(),
             params: t.params.clone(),
         };
@@ -104,8 +152,22 @@ impl Workspace {
         if let Some(v) = self.get(&id) {
             let v = v.clone();
             self.current = Some(id);
-            return v;
+            return (v, false);
         }
+        let before = self.current_version();
+        let schema = t
+            .schema
+            .or_else(|| {
+                meta.parent
+                    .as_deref()
+                    .and_then(|p| self.get(p))
+                    .map(|p| p.schema.clone())
+            })
+            .unwrap_or_else(record_schema);
+        let (drift, drift_from) = match before {
+            Some(b) => (validate::drift(&b.schema, &schema), Some(b.id.clone())),
+            None => (Vec::new(), None),
+        };
         let v = DatasetVersion {
             id: id.clone(),
             parent: meta.parent,
@@ -113,14 +175,51 @@ impl Workspace {
             params: meta.params,
             created: t.created.to_string(),
             content_hash: hash,
-            rows: rows.len(),
+            rows,
             quarantined: t.quarantined,
             tokenizer: t.tokenizer,
             note: t.note.to_string(),
+            schema,
+            drift,
+            drift_from,
         };
         self.versions.push(v.clone());
         self.current = Some(id);
-        v
+        (v, true)
+    }
+
+    /// The current version, if any.
+    pub fn current_version(&self) -> Option<&DatasetVersion> {
+        self.current.as_deref().and_then(|c| self.get(c))
+    }
+
+    /// Versions made from `id`.
+    pub fn children(&self, id: &str) -> Vec<&DatasetVersion> {
+        self.versions
+            .iter()
+            .filter(|v| v.parent.as_deref() == Some(id))
+            .collect()
+    }
+
+    /// Deletes a version that is neither current nor the parent of another (so no lineage breaks), and
+    /// its audit.
+    pub fn remove(&mut self, id: &str) -> Result<(), String> {
+        if self.get(id).is_none() {
+            return Err(format!("There is no version {id}."));
+        }
+        if self.current.as_deref() == Some(id) {
+            return Err(format!(
+                "{id} is the current version: make another version current first."
+            ));
+        }
+        if !self.children(id).is_empty() {
+            return Err(format!(
+                "{id} has later versions made from it; delete those first so no lineage breaks."
+            ));
+        }
+        self.versions.retain(|v| v.id != id);
+        self.audits.remove(id);
+        Ok(())
     }
 
     pub fn get(&self, id: &str) -> Option<&DatasetVersion> {
@@ -210,11 +309,28 @@ pub fn rows_jsonl(rows: &[Record]) -> String {
     out
 }
 
-/// Writes the whole workspace as one zip: `workspace.json`, then `versions/<id>.jsonl` per version in
-/// creation order. `rows_of` gives each version's rows. Deterministic: the same workspace gives the same bytes.
+fn quarantine_name(id: &str) -> String {
+    format!("quarantine/{id}.jsonl")
+}
+
+/// Everything a workspace zip holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspaceFiles {
+    pub workspace: Workspace,
+    /// Each version's rows.
+    pub rows: BTreeMap<String, Vec<Record>>,
+    /// Each version's quarantined rows, in stored form (see [`validate::quarantine_to_store`]); versions
+    /// with none are absent.
+    pub quarantine: BTreeMap<String, String>,
+}
+
+/// Writes the whole workspace as one zip: `workspace.json`, then per version (creation order)
+/// `versions/<id>.jsonl` and, when it has quarantined rows, `quarantine/<id>.jsonl`. `rows_of` and
+/// `quarantine_of` give each version's data. Deterministic: the same workspace gives the same bytes.
 pub fn export_zip(
     ws: &Workspace,
     rows_of: impl Fn(&str) -> Option<Vec<Record>>,
+    quarantine_of: impl Fn(&str) -> Option<String>,
 ) -> Result<Vec<u8>, String> {
     let mut entries = vec![Entry {
         name: MANIFEST.into(),
@@ -227,31 +343,32 @@ pub fn export_zip(
             name: data_name(&v.id),
             data: rows_jsonl(&rows).into_bytes(),
         });
+        if let Some(q) = quarantine_of(&v.id).filter(|q| !q.is_empty()) {
+            entries.push(Entry {
+                name: quarantine_name(&v.id),
+                data: q.into_bytes(),
+            });
+        }
     }
     write_zip(&entries).map_err(|e| e.0)
 }
 
 /// Reads a workspace zip, checking every version's rows against its recorded content hash and id.
-pub fn import_zip(bytes: &[u8]) -> Result<(Workspace, BTreeMap<String, Vec<Record>>), String> {
+pub fn import_zip(bytes: &[u8]) -> Result<WorkspaceFiles, String> {
     let entries = read_zip(bytes).map_err(|e| e.0)?;
     let find = |name: &str| entries.iter().find(|e| e.name == name);
     let manifest = find(MANIFEST)
         .ok_or("This zip has no workspace.json: it is not a datalab workspace export.")?;
     let ws: Workspace = serde_json::from_slice(&manifest.data)
         .map_err(|e| format!("workspace.json is unreadable (line {}: {e}).", e.line()))?;
-    let mut data = BTreeMap::new();
+    let mut rows_by_id = BTreeMap::new();
+    let mut quarantine = BTreeMap::new();
     for v in &ws.versions {
         let name = data_name(&v.id);
         let entry = find(&name).ok_or_else(|| format!("{name} is missing from the zip."))?;
         let text =
             std::str::from_utf8(&entry.data).map_err(|_| format!("{name} is not UTF-8 text."))?;
-        let rows: Vec<Record> = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| {
-                serde_json::from_str(l).map_err(|e| format!("{name}, line {}: {e}", i + 1))
-            })
-            .collect::<Result<_, _>>()?;
+        let rows = rows_from_jsonl(text).map_err(|e| format!("{name}, {e}"))?;
         let hash = content_hash(rows.iter().map(fields));
         let meta = VersionMeta {
             parent: v.parent.clone(),
@@ -264,7 +381,14 @@ pub fn import_zip(bytes: &[u8]) -> Result<(Workspace, BTreeMap<String, Vec<Recor
                 v.id
             ));
         }
-        data.insert(v.id.clone(), rows);
+        rows_by_id.insert(v.id.clone(), rows);
+        let qname = quarantine_name(&v.id);
+        if let Some(q) = find(&qname) {
+            let text =
+                String::from_utf8(q.data.clone()).map_err(|_| format!("{qname} is not UTF-8 text."))?;
+            quarantine_from_store(&text).map_err(|e| format!("{qname}: {e}"))?;
+            quarantine.insert(v.id.clone(), text);
+        }
     }
     if let Some(c) = &ws.current {
         if ws.get(c).is_none() {
@@ -273,7 +397,19 @@ pub fn import_zip(bytes: &[u8]) -> Result<(Workspace, BTreeMap<String, Vec<Recor
             ));
         }
     }
-    Ok((ws, data))
+    Ok(WorkspaceFiles {
+        workspace: ws,
+        rows: rows_by_id,
+        quarantine,
+    })
+}
+
+/// Reads rows written by [`rows_jsonl`]; errors name the 1-based line.
+pub fn rows_from_jsonl(text: &str) -> Result<Vec<Record>, String> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -302,6 +438,7 @@ mod tests {
             quarantined: 0,
             tokenizer: None,
             note: "",
+            schema: None,
         }
     }
 
@@ -346,10 +483,17 @@ mod tests {
                 None
             }
         };
-        let zip = export_zip(&ws, rows).unwrap();
-        let (back, data) = import_zip(&zip).unwrap();
-        assert_eq!(back, ws);
-        let again = export_zip(&back, |id| data.get(id).cloned()).unwrap();
+        let q = |id: &str| (id == v1.id).then(|| "{\"source\":\"d.json\",\"row\":{\"line\":3,\"index\":2,\"value\":{\"NotObject\":5}}}\n".to_string());
+        let zip = export_zip(&ws, rows, q).unwrap();
+        let files = import_zip(&zip).unwrap();
+        assert_eq!(files.workspace, ws);
+        assert_eq!(files.quarantine.len(), 1);
+        let again = export_zip(
+            &files.workspace,
+            |id| files.rows.get(id).cloned(),
+            |id| files.quarantine.get(id).cloned(),
+        )
+        .unwrap();
         assert_eq!(again, zip, "export → import → export is byte-identical");
         // A tampered row is caught.
         let mut entries = read_zip(&zip).unwrap();
@@ -364,6 +508,36 @@ mod tests {
         let bad = write_zip(&entries).unwrap();
         assert!(import_zip(&bad).unwrap_err().contains("does not match"));
         assert!(import_zip(b"not a zip").is_err());
+    }
+
+    #[test]
+    fn imports_are_roots_and_known_content_keeps_its_id() {
+        let mut ws = Workspace::default();
+        let a = vec![rec("a", "1", 1), rec("b", "2", 2)];
+        let hash = content_hash(a.iter().map(fields));
+        let mut imp = t("import");
+        imp.schema = Some(vec![("output".into(), vec!["number".into()])]);
+        let (v1, added) = ws.import_version(hash.clone(), 2, imp);
+        assert!(added);
+        assert_eq!(v1.parent, None);
+        let v2 = ws.add(&a[..1], t("filter"));
+        assert_eq!(v2.schema, v1.schema, "a transform keeps its parent's schema");
+        assert!(v2.drift.is_empty());
+        // Importing the first version's content again (e.g. its export) finds it.
+        let (again, added) = ws.import_version(hash, 2, t("import"));
+        assert!(!added);
+        assert_eq!(again.id, v1.id);
+        assert_eq!(ws.current.as_deref(), Some(v1.id.as_str()));
+        // A different file with a different shape reports drift against the current version.
+        let b = vec![rec("c", "3", 1)];
+        let (v3, _) = ws.import_version(content_hash(b.iter().map(fields)), 1, t("import"));
+        assert_eq!(v3.drift_from.as_deref(), Some(v1.id.as_str()));
+        assert_eq!(v3.drift.len(), 3, "{:?}", v3.drift);
+        // Removal keeps lineage whole.
+        assert!(ws.remove(&v3.id).unwrap_err().contains("current"));
+        assert!(ws.remove(&v1.id).unwrap_err().contains("later versions"));
+        ws.remove(&v2.id).unwrap();
+        assert_eq!(ws.versions.len(), 2);
     }
 
     #[test]
