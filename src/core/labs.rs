@@ -27,7 +27,7 @@ pub static LABS: &[Lab] = &[
         anchors: "LAB-07 (schema drift)",
         slides: "4, 11, 23",
         summary: "Import, validate and version instruction datasets; lineage and rollback.",
-        built: false,
+        built: true,
     },
     Lab {
         id: "generate",

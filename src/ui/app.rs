@@ -10,6 +10,7 @@ use crate::core::labs::{resolve, LABS};
 use crate::core::urlstate::Query;
 use crate::ui::labs::extend::ExtendLab;
 use crate::ui::labs::tokenizer::TokenizerLab;
+use crate::ui::labs::workspace::WorkspaceLab;
 use crate::web::url::{current_query, href_with};
 
 /// The whole app.
@@ -21,6 +22,7 @@ pub fn App() -> impl IntoView {
     let body = match lab.id {
         "tokenizer" => view! { <TokenizerLab embed=embed /> }.into_any(),
         "extend" => view! { <ExtendLab /> }.into_any(),
+        "workspace" => view! { <WorkspaceLab /> }.into_any(),
         _ => unreachable!("resolve() only returns built labs"),
     };
     if embed {

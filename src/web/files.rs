@@ -64,3 +64,30 @@ pub async fn read_chosen_text(
         }
     })
 }
+
+/// Reads a file's bytes, refusing files over `limit` bytes before reading them (the message states the
+/// limit). Returns the file's name and bytes.
+pub async fn read_file_bytes(
+    file: &web_sys::File,
+    limit: f64,
+) -> Result<(String, Vec<u8>), String> {
+    let name = file.name();
+    if file.size() > limit {
+        return Err(format!(
+            "{name} is {:.1} MB ({} bytes); the lab imports files up to {:.0} MB ({} bytes). Split it into smaller files (e.g. JSONL parts) and import them one by one.",
+            file.size() / 1_048_576.0,
+            file.size(),
+            limit / 1_048_576.0,
+            limit
+        ));
+    }
+    let buf = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("{name} could not be read: {e:?}"))?;
+    Ok((name, js_sys::Uint8Array::new(&buf).to_vec()))
+}
+
+/// The first file of an `<input type=file>`, if one was chosen.
+pub fn chosen_file(input: &web_sys::HtmlInputElement) -> Option<web_sys::File> {
+    input.files()?.get(0)
+}

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod clipboard;
+pub mod dataset_store;
 pub mod embed;
 pub mod fetch;
 pub mod files;

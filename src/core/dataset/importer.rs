@@ -163,12 +163,11 @@ mod tests {
         assert_eq!(whole.schema, schema_of(&raw));
         assert_eq!(
             whole.content_hash,
-            content_hash(
-                whole
-                    .records
-                    .iter()
-                    .map(|r| [r.instruction.as_str(), r.input.as_str(), r.output.as_str()])
-            )
+            content_hash(whole.records.iter().map(|r| [
+                r.instruction.as_str(),
+                r.input.as_str(),
+                r.output.as_str()
+            ]))
         );
     }
 

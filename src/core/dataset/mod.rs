@@ -6,5 +6,7 @@ pub mod diff;
 pub mod importer;
 pub mod parse;
 pub mod record;
+pub mod search;
+pub mod transform;
 pub mod validate;
 pub mod workspace;

@@ -149,6 +149,19 @@ pub fn fix(q: &Quarantined, field: &str, value: &str) -> Result<Record, Vec<Issu
     Ok(record)
 }
 
+/// Fixes a quarantined row by setting several fields at once (e.g. both a missing instruction and a
+/// numeric output), then validates again; see [`fix`].
+pub fn fix_fields(q: &Quarantined, values: &[(&str, &str)]) -> Result<Record, Vec<Issue>> {
+    let mut row = q.row.clone();
+    for (field, value) in values {
+        row = set_field(&row, field, value);
+    }
+    let (mut record, _warnings) = check_row(&row, &q.source)?;
+    let names: Vec<&str> = values.iter().map(|(f, _)| *f).collect();
+    record.provenance.note = Some(format!("fixed by hand: {} set", names.join(", ")));
+    Ok(record)
+}
+
 /// Returns `row` with `field` set to the string `value`: the first occurrence of the key is replaced
 /// (keeping its position) and any further occurrences removed. A row that was not an object becomes an
 /// object holding just this field, so it can be rebuilt field by field.
@@ -230,7 +243,11 @@ pub fn requarantine(row: RawRow, source: String) -> Quarantined {
             message: "this row passes the checks now; fix any field to accept it".into(),
         }],
     };
-    Quarantined { row, issues, source }
+    Quarantined {
+        row,
+        issues,
+        source,
+    }
 }
 
 /// Exports quarantined rows as JSON Lines so they can be fixed outside the lab: one object per row with
@@ -847,6 +864,24 @@ mod tests {
     }
 
     #[test]
+    fn several_fields_fixed_at_once() {
+        let v = import(b"[{\"output\": 3, \"extra\": true}]", "m.json");
+        let q = &v.quarantined[0];
+        assert_eq!(q.issues.len(), 2, "missing instruction and numeric output");
+        assert!(fix_fields(q, &[("instruction", "Say hi")]).is_err());
+        let r = fix_fields(q, &[("instruction", "Say hi"), ("output", "hi")]).unwrap();
+        assert_eq!(
+            (r.instruction.as_str(), r.output.as_str()),
+            ("Say hi", "hi")
+        );
+        assert_eq!(r.provenance.line, Some(1));
+        assert_eq!(
+            r.provenance.note.as_deref(),
+            Some("fixed by hand: instruction, output set")
+        );
+    }
+
+    #[test]
     fn quarantine_survives_storage_with_its_reasons() {
         let v = import(
             b"[{\"instruction\": \"a\", \"instruction\": \"b\", \"output\": \"c\"}, 5, {\"output\": null}]",
@@ -856,6 +891,8 @@ mod tests {
         let stored = quarantine_to_store(&v.quarantined);
         let back = quarantine_from_store(&stored).unwrap();
         assert_eq!(back, v.quarantined);
-        assert!(quarantine_from_store("{oops").unwrap_err().contains("line 1"));
+        assert!(quarantine_from_store("{oops")
+            .unwrap_err()
+            .contains("line 1"));
     }
 }

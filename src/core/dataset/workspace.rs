@@ -384,8 +384,8 @@ pub fn import_zip(bytes: &[u8]) -> Result<WorkspaceFiles, String> {
         rows_by_id.insert(v.id.clone(), rows);
         let qname = quarantine_name(&v.id);
         if let Some(q) = find(&qname) {
-            let text =
-                String::from_utf8(q.data.clone()).map_err(|_| format!("{qname} is not UTF-8 text."))?;
+            let text = String::from_utf8(q.data.clone())
+                .map_err(|_| format!("{qname} is not UTF-8 text."))?;
             quarantine_from_store(&text).map_err(|e| format!("{qname}: {e}"))?;
             quarantine.insert(v.id.clone(), text);
         }
@@ -483,7 +483,9 @@ mod tests {
                 None
             }
         };
-        let q = |id: &str| (id == v1.id).then(|| "{\"source\":\"d.json\",\"row\":{\"line\":3,\"index\":2,\"value\":{\"NotObject\":5}}}\n".to_string());
+        let q = |id: &str| {
+            (id == v1.id).then(|| "{\"source\":\"d.json\",\"row\":{\"line\":3,\"index\":2,\"value\":{\"NotObject\":5}}}\n".to_string())
+        };
         let zip = export_zip(&ws, rows, q).unwrap();
         let files = import_zip(&zip).unwrap();
         assert_eq!(files.workspace, ws);
@@ -513,7 +515,7 @@ mod tests {
     #[test]
     fn imports_are_roots_and_known_content_keeps_its_id() {
         let mut ws = Workspace::default();
-        let a = vec![rec("a", "1", 1), rec("b", "2", 2)];
+        let a = [rec("a", "1", 1), rec("b", "2", 2)];
         let hash = content_hash(a.iter().map(fields));
         let mut imp = t("import");
         imp.schema = Some(vec![("output".into(), vec!["number".into()])]);
@@ -521,7 +523,10 @@ mod tests {
         assert!(added);
         assert_eq!(v1.parent, None);
         let v2 = ws.add(&a[..1], t("filter"));
-        assert_eq!(v2.schema, v1.schema, "a transform keeps its parent's schema");
+        assert_eq!(
+            v2.schema, v1.schema,
+            "a transform keeps its parent's schema"
+        );
         assert!(v2.drift.is_empty());
         // Importing the first version's content again (e.g. its export) finds it.
         let (again, added) = ws.import_version(hash, 2, t("import"));
@@ -529,7 +534,7 @@ mod tests {
         assert_eq!(again.id, v1.id);
         assert_eq!(ws.current.as_deref(), Some(v1.id.as_str()));
         // A different file with a different shape reports drift against the current version.
-        let b = vec![rec("c", "3", 1)];
+        let b = [rec("c", "3", 1)];
         let (v3, _) = ws.import_version(content_hash(b.iter().map(fields)), 1, t("import"));
         assert_eq!(v3.drift_from.as_deref(), Some(v1.id.as_str()));
         assert_eq!(v3.drift.len(), 3, "{:?}", v3.drift);

@@ -2,3 +2,4 @@
 
 pub mod extend;
 pub mod tokenizer;
+pub mod workspace;

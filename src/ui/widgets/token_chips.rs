@@ -23,7 +23,8 @@ pub fn TokenChips(
             let newline = c.text.ends_with('\n');
             let tip = format!("#{} · id {} · bytes {}", i + 1, c.id, c.hex);
             let aria = format!("token {} of {}: id {}, text {:?}", i + 1, total, c.id, c.text);
-            let style = format!("background:{}", colour_for(c.id));
+            // Set through CSSOM (style:…), which a strict Content-Security-Policy allows; a style attribute it blocks.
+            let background = colour_for(c.id);
             let id = c.id;
             view! {
                 <span
@@ -31,7 +32,7 @@ pub fn TokenChips(
                     class:partial=c.partial
                     tabindex="0"
                     role="listitem"
-                    style=style
+                    style:background=background
                     title=tip.clone()
                     data-tip=tip
                     aria-label=aria

@@ -1,0 +1,160 @@
+//! The hand-made transforms of the workspace page: accept a fixed quarantined row, edit or remove a row,
+//! keep the rows a search finds. Each returns new rows (versions are immutable) and the parameters that
+//! go into the new version's id.
+
+use serde_json::{json, Value};
+
+use super::record::Record;
+use super::search::Search;
+
+/// The fields a student can edit, in the book's order.
+pub const FIELDS: [&str; 3] = ["instruction", "input", "output"];
+
+/// `rows` with a fixed record put back where it came from: before the first row of the same source with a
+/// later line (at the end when there is none), so a fixed row is not exiled to the bottom of the table.
+pub fn insert_fixed(rows: &[Record], fixed: Record) -> (Vec<Record>, Value) {
+    let line = fixed.provenance.line.unwrap_or(usize::MAX);
+    let at = rows
+        .iter()
+        .position(|r| {
+            r.provenance.source == fixed.provenance.source
+                && r.provenance.line.is_some_and(|l| l > line)
+        })
+        .unwrap_or(rows.len());
+    let params = json!({
+        "source": fixed.provenance.source,
+        "line": fixed.provenance.line,
+        "at": at,
+    });
+    let mut out = Vec::with_capacity(rows.len() + 1);
+    out.extend_from_slice(&rows[..at]);
+    out.push(fixed);
+    out.extend_from_slice(&rows[at..]);
+    (out, params)
+}
+
+/// `rows` with field `field` of row `index` set to `value`; the row's provenance notes the edit.
+pub fn edit_row(
+    rows: &[Record],
+    index: usize,
+    field: &str,
+    value: &str,
+) -> Result<(Vec<Record>, Value), String> {
+    if index >= rows.len() {
+        return Err(format!(
+            "There is no row {index}: this version has {} rows.",
+            rows.len()
+        ));
+    }
+    let mut out = rows.to_vec();
+    let r = &mut out[index];
+    let slot = match field {
+        "instruction" => &mut r.instruction,
+        "input" => &mut r.input,
+        "output" => &mut r.output,
+        other => {
+            return Err(format!(
+                "\"{other}\" is not a field; use instruction, input or output."
+            ))
+        }
+    };
+    if slot == value {
+        return Err("Nothing changed: the new text is the same as the old.".into());
+    }
+    *slot = value.to_owned();
+    let note = format!("edited by hand: \"{field}\"");
+    r.provenance.note = Some(match r.provenance.note.take() {
+        Some(old) if !old.contains(&note) => format!("{old}; {note}"),
+        Some(old) => old,
+        None => note,
+    });
+    Ok((out, json!({ "row": index, "field": field })))
+}
+
+/// `rows` without row `index`.
+pub fn remove_row(rows: &[Record], index: usize) -> Result<(Vec<Record>, Value), String> {
+    if index >= rows.len() {
+        return Err(format!(
+            "There is no row {index}: this version has {} rows.",
+            rows.len()
+        ));
+    }
+    let mut out = rows.to_vec();
+    let r = out.remove(index);
+    Ok((
+        out,
+        json!({ "remove": index, "source": r.provenance.source, "line": r.provenance.line }),
+    ))
+}
+
+/// The rows matching `search`, in order.
+pub fn filter_rows(rows: &[Record], search: &Search) -> (Vec<Record>, Value) {
+    let mut m = search.matcher();
+    let out: Vec<Record> = rows.iter().filter(|r| m.matches(r)).cloned().collect();
+    let params = json!({
+        "text": search.text,
+        "scope": search.scope,
+        "filter": search.filter,
+    });
+    (out, params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::record::Provenance;
+    use super::super::search::{RowFilter, Scope};
+    use super::*;
+
+    fn rec(i: &str, line: usize) -> Record {
+        Record {
+            instruction: i.into(),
+            input: String::new(),
+            output: "o".into(),
+            provenance: Provenance::file("f.json", line),
+        }
+    }
+
+    #[test]
+    fn fixed_rows_go_back_in_place() {
+        let rows = vec![rec("a", 1), rec("c", 3)];
+        let (out, params) = insert_fixed(&rows, rec("b", 2));
+        let names: Vec<_> = out.iter().map(|r| r.instruction.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(params["at"], 1);
+        let (out, _) = insert_fixed(&rows, rec("z", 9));
+        assert_eq!(out.last().unwrap().instruction, "z");
+    }
+
+    #[test]
+    fn edits_and_removals() {
+        let rows = vec![rec("a", 1), rec("b", 2)];
+        let (out, params) = edit_row(&rows, 1, "output", "new").unwrap();
+        assert_eq!(out[1].output, "new");
+        assert_eq!(
+            out[1].provenance.note.as_deref(),
+            Some("edited by hand: \"output\"")
+        );
+        assert_eq!(params, json!({"row": 1, "field": "output"}));
+        assert_eq!(rows[1].output, "o", "the old version is untouched");
+        assert!(edit_row(&rows, 5, "output", "x").is_err());
+        assert!(edit_row(&rows, 0, "score", "x")
+            .unwrap_err()
+            .contains("not a field"));
+        assert!(edit_row(&rows, 0, "output", "o")
+            .unwrap_err()
+            .contains("Nothing changed"));
+        let (out, _) = remove_row(&rows, 0).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].instruction, "b");
+        let (out, params) = filter_rows(
+            &rows,
+            &Search {
+                text: "B".into(),
+                scope: Scope::Instruction,
+                filter: RowFilter::Any,
+            },
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(params["scope"], "instruction");
+    }
+}

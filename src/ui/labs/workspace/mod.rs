@@ -1,0 +1,95 @@
+//! Dataset workspace (slides 4, 11, 23; LAB-07 schema drift): import instruction datasets, validate them
+//! with a quarantine, and keep every transform as an immutable, persistent version with lineage, diff,
+//! rollback, a sample audit and exports. Every later lab reads and writes datasets here.
+
+mod audit;
+mod diff;
+mod import;
+mod preview;
+mod quarantine;
+pub mod state;
+mod storage;
+mod versions;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::ui::design::{BeginnersCorner, WisdomBox};
+use state::{Ctx, Notice};
+
+#[component]
+pub fn WorkspaceLab() -> impl IntoView {
+    let ctx = Ctx::new();
+    spawn_local(state::open(ctx));
+
+    let busy = move || {
+        ctx.busy.get().map(|b| {
+            let pct = (b.progress.clamp(0.0, 1.0) * 100.0).round();
+            view! {
+                <div class="busy" role="status">
+                    <span>{b.label.clone()}</span>
+                    <progress class="progress" max="100" value=pct aria-label=b.label.clone()>{format!("{pct}%")}</progress>
+                    <button type="button" on:click=move |_| ctx.cancel()>"Cancel"</button>
+                </div>
+            }
+        })
+    };
+    let notice = move || {
+        ctx.notice.get().map(|n| match n {
+            Notice::Info(s) => view! { <p class="note notice" role="status">{s}</p> }.into_any(),
+            Notice::Error(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
+        })
+    };
+
+    view! {
+        <article class="lab workspace-lab">
+            <header class="lab-head">
+                <p class="eyebrow">"LAB-07 · slides 4, 11, 23"</p>
+                <h1>"Dataset workspace"</h1>
+                <p class="lead">
+                    "Import instruction data, see exactly which rows fail the schema and why, and keep every change as a version you can compare, audit and roll back. "
+                    "Everything stays in this browser."
+                </p>
+            </header>
+            <div class="panel current-bar" aria-label="Current version">
+                <div class="stats">
+                    <div class="stat">
+                        <span class="stat-label">"Current version"</span>
+                        <span class="stat-value small mono" data-testid="dataset-version-id">
+                            {move || ctx.ws.with(|w| w.current.clone()).unwrap_or_else(|| "none".into())}
+                        </span>
+                    </div>
+                    <div class="stat">
+                        <span class="stat-label">"Valid rows"</span>
+                        <span class="stat-value" data-testid="rows-valid">{move || ctx.rows.with(|r| r.len())}</span>
+                    </div>
+                    <div class="stat">
+                        <span class="stat-label">"Quarantined"</span>
+                        <span class="stat-value" data-testid="rows-quarantined">{move || ctx.quarantine.with(|q| q.len())}</span>
+                    </div>
+                    <div class="stat">
+                        <span class="stat-label">"Versions"</span>
+                        <span class="stat-value">{move || ctx.ws.with(|w| w.versions.len())}</span>
+                    </div>
+                </div>
+                {busy}
+                {notice}
+            </div>
+            <import::ImportPanel ctx=ctx />
+            <preview::PreviewPanel ctx=ctx />
+            <quarantine::QuarantinePanel ctx=ctx />
+            <versions::VersionsPanel ctx=ctx />
+            <diff::DiffPanel ctx=ctx />
+            <audit::AuditPanel ctx=ctx />
+            <storage::StoragePanel ctx=ctx />
+            <div class="teach">
+                <WisdomBox quote="Unversioned data leads to unverifiable results." />
+                <BeginnersCorner
+                    means="Treat a dataset like code: every change is a new, named version, and you can always see where a row came from."
+                    matters="When a model gets worse you can compare the data it was trained on with the last good version, and roll back."
+                    mistake="Overwriting the dataset file in place, or silently dropping rows that failed to parse."
+                />
+            </div>
+        </article>
+    }
+}

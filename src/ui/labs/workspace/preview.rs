@@ -1,0 +1,390 @@
+//! The preview table of the current version: paging (so 50k rows stay fast: only one page is ever in
+//! the DOM), search and filter (scanned in slices), a row editor, and "keep only matching rows" as a
+//! filter transform.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::state::{commit, now_iso, Ctx, Parent};
+use crate::core::dataset::record::Record;
+use crate::core::dataset::search::{RowFilter, Scope, Search};
+use crate::core::dataset::transform::{edit_row, filter_rows, remove_row, FIELDS};
+use crate::core::dataset::workspace::Transform;
+use crate::web::tick::{now_ms, sleep, yield_now};
+
+/// Characters of a field shown in a table cell (the editor shows all).
+const CELL_CHARS: usize = 240;
+
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(CELL_CHARS) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
+}
+
+fn provenance(r: &Record) -> String {
+    let mut s = r.provenance.source.clone();
+    if let Some(l) = r.provenance.line {
+        s.push_str(&format!(", line {l}"));
+    }
+    if let Some(n) = &r.provenance.note {
+        s.push_str(&format!(" — {n}"));
+    }
+    s
+}
+
+#[component]
+pub fn PreviewPanel(ctx: Ctx) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let scope = RwSignal::new(Scope::All);
+    let filter = RwSignal::new(RowFilter::Any);
+    let page = RwSignal::new(0usize);
+    let per_page = RwSignal::new(25usize);
+    // Indices of matching rows; None = every row.
+    let matches = RwSignal::new(None::<Arc<Vec<usize>>>);
+    let scanning = RwSignal::new(None::<f64>);
+    let search_run = StoredValue::new(0u64);
+    let editing = RwSignal::new(None::<usize>);
+    let edit_msg = RwSignal::new(None::<Result<String, String>>);
+
+    let search = move || Search {
+        text: text.get_untracked(),
+        scope: scope.get_untracked(),
+        filter: filter.get_untracked(),
+    };
+
+    // Re-scan when the search or the rows change (typing waits for a short pause).
+    Effect::new(move |_| {
+        text.track();
+        scope.track();
+        filter.track();
+        let rows = ctx.rows.get();
+        search_run.update_value(|r| *r += 1);
+        let mine = search_run.get_value();
+        page.set(0);
+        let s = search();
+        if s.is_everything() {
+            matches.set(None);
+            scanning.set(None);
+            return;
+        }
+        spawn_local(async move {
+            sleep(120).await;
+            if search_run.try_get_value() != Some(mine) {
+                return;
+            }
+            let mut m = s.matcher();
+            let mut hits = Vec::new();
+            let mut slice = now_ms();
+            for (i, r) in rows.iter().enumerate() {
+                if m.matches(r) {
+                    hits.push(i);
+                }
+                if i % 256 == 0 && now_ms() - slice > 12.0 {
+                    scanning.set(Some(i as f64 / rows.len() as f64));
+                    yield_now().await;
+                    if search_run.try_get_value() != Some(mine) {
+                        return;
+                    }
+                    slice = now_ms();
+                }
+            }
+            scanning.set(None);
+            matches.set(Some(Arc::new(hits)));
+        });
+    });
+
+    let total_shown = move || {
+        matches.with(|m| match m {
+            Some(m) => m.len(),
+            None => ctx.rows.with(|r| r.len()),
+        })
+    };
+    let pages = move || total_shown().div_ceil(per_page.get()).max(1);
+    let page_rows = move || {
+        let (p, n) = (page.get(), per_page.get());
+        let rows = ctx.rows.get();
+        let idx: Vec<usize> = matches.with(|m| match m {
+            Some(m) => m.iter().skip(p * n).take(n).copied().collect(),
+            None => (p * n..((p + 1) * n).min(rows.len())).collect(),
+        });
+        idx.into_iter()
+            .filter_map(|i| rows.get(i).map(|r| (i, r.clone())))
+            .collect::<Vec<_>>()
+    };
+
+    let keep_matching = move |_| {
+        let s = search();
+        if s.is_everything() {
+            return;
+        }
+        let rows = ctx.rows.get_untracked();
+        spawn_local(async move {
+            let (kept, params) = filter_rows(&rows, &s);
+            let n = kept.len();
+            let created = now_iso();
+            let q = ctx.quarantine.get_untracked().as_ref().clone();
+            let t = Transform {
+                name: "filter",
+                params,
+                created: &created,
+                quarantined: q.len(),
+                tokenizer: None,
+                note: "",
+                schema: None,
+            };
+            if let Some((v, _)) = commit(ctx, kept, q, t, Parent::Current).await {
+                ctx.info(format!(
+                    "Kept {n} of {} rows ({}): version {}.",
+                    rows.len(),
+                    s.describe(),
+                    v.id
+                ));
+                text.set(String::new());
+                filter.set(RowFilter::Any);
+            }
+        });
+    };
+
+    let table = move || {
+        let rows = page_rows();
+        if rows.is_empty() {
+            return view! { <p class="hint">{move || if ctx.rows.with(|r| r.is_empty()) { "No rows yet: import a dataset above." } else { "No row matches the search." }}</p> }.into_any();
+        }
+        let body = rows
+            .into_iter()
+            .map(|(i, r)| {
+                let prov = provenance(&r);
+                view! {
+                    <tr class:selected=move || editing.get() == Some(i)>
+                        <td class="num">{i + 1}</td>
+                        <td class="cell">{clip(&r.instruction)}</td>
+                        <td class="cell">{clip(&r.input)}</td>
+                        <td class="cell">{clip(&r.output)}</td>
+                        <td class="prov">{prov}</td>
+                        <td>
+                            <button
+                                type="button"
+                                aria-label=format!("Edit row {}", i + 1)
+                                on:click=move |_| {
+                                    edit_msg.set(None);
+                                    editing.set(Some(i));
+                                }
+                            >
+                                "Edit"
+                            </button>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="table-wrap">
+                <table class="data rows" data-testid="preview-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"#"</th>
+                            <th scope="col">"instruction"</th>
+                            <th scope="col">"input"</th>
+                            <th scope="col">"output"</th>
+                            <th scope="col">"provenance"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{body}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="preview-h">
+            <h2 id="preview-h">"2 · Rows of the current version"</h2>
+            <div class="controls">
+                <label class="field-label inline" for="ws-search">"Search rows"</label>
+                <input
+                    id="ws-search"
+                    type="search"
+                    placeholder="text to find"
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                />
+                <label class="field-label inline" for="ws-scope">"in"</label>
+                <select id="ws-scope" on:change=move |ev| scope.set(Scope::from_id(&event_target_value(&ev)))>
+                    {Scope::ALL.into_iter().map(|s| view! { <option value=s.id() selected=move || scope.get() == s>{s.label()}</option> }).collect_view()}
+                </select>
+                <label class="field-label inline" for="ws-filter">"Show"</label>
+                <select id="ws-filter" on:change=move |ev| filter.set(RowFilter::from_id(&event_target_value(&ev)))>
+                    {RowFilter::ALL.into_iter().map(|f| view! { <option value=f.id() selected=move || filter.get() == f>{f.label()}</option> }).collect_view()}
+                </select>
+                <button
+                    type="button"
+                    on:click=keep_matching
+                    disabled=move || text.get().is_empty() && filter.get() == RowFilter::Any
+                    title="Make a new version with only the rows shown"
+                >
+                    "Keep only these rows"
+                </button>
+            </div>
+            {move || scanning.get().map(|p| view! { <progress class="progress" max="100" value=(p * 100.0).round() aria-label="Searching rows"></progress> })}
+            <p class="hint" data-testid="preview-count">
+                {move || {
+                    let n = total_shown();
+                    let all = ctx.rows.with(|r| r.len());
+                    let (p, k) = (page.get(), per_page.get());
+                    let from = if n == 0 { 0 } else { p * k + 1 };
+                    let to = ((p + 1) * k).min(n);
+                    if matches.with(|m| m.is_some()) {
+                        format!("Rows {from}–{to} of {n} matching (of {all}).")
+                    } else {
+                        format!("Rows {from}–{to} of {all}.")
+                    }
+                }}
+            </p>
+            {table}
+            <div class="controls pager">
+                <button type="button" on:click=move |_| page.update(|p| *p = p.saturating_sub(1)) disabled=move || page.get() == 0>
+                    "Previous page"
+                </button>
+                <span>{move || format!("Page {} of {}", page.get() + 1, pages())}</span>
+                <button type="button" on:click=move |_| page.update(|p| *p += 1) disabled=move || page.get() + 1 >= pages()>
+                    "Next page"
+                </button>
+                <label class="field-label inline" for="ws-per-page">"Rows per page"</label>
+                <select id="ws-per-page" on:change=move |ev| {
+                    per_page.set(event_target_value(&ev).parse().unwrap_or(25));
+                    page.set(0);
+                }>
+                    {[10usize, 25, 50, 100].into_iter().map(|n| view! { <option value=n.to_string() selected=move || per_page.get() == n>{n}</option> }).collect_view()}
+                </select>
+            </div>
+            {move || editing.get().map(|i| view! { <RowEditor ctx=ctx index=i editing=editing msg=edit_msg /> })}
+            {move || edit_msg.get().map(|m| match m {
+                Ok(s) => view! { <p class="note" role="status">{s}</p> }.into_any(),
+                Err(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// Edits one row; saving makes an `edit` version, removing a `remove` version.
+#[component]
+fn RowEditor(
+    ctx: Ctx,
+    index: usize,
+    editing: RwSignal<Option<usize>>,
+    msg: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
+    let Some(row) = ctx.rows.with_untracked(|r| r.get(index).cloned()) else {
+        return ().into_any();
+    };
+    let values = FIELDS.map(|f| {
+        RwSignal::new(match f {
+            "instruction" => row.instruction.clone(),
+            "input" => row.input.clone(),
+            _ => row.output.clone(),
+        })
+    });
+    let confirm_remove = RwSignal::new(false);
+    let save = move |_| {
+        let rows = ctx.rows.get_untracked();
+        let mut current: Vec<Record> = rows.as_ref().clone();
+        let mut changed = Vec::new();
+        let mut last_params = serde_json::Value::Null;
+        for (k, f) in FIELDS.iter().enumerate() {
+            let v = values[k].get_untracked();
+            if let Ok((next, params)) = edit_row(&current, index, f, &v) {
+                current = next;
+                changed.push(*f);
+                last_params = params;
+            }
+        }
+        if changed.is_empty() {
+            msg.set(Some(Err("Nothing changed: edit a field first.".into())));
+            return;
+        }
+        last_params["fields"] = serde_json::json!(changed);
+        spawn_local(async move {
+            let created = now_iso();
+            let q = ctx.quarantine.get_untracked().as_ref().clone();
+            let t = Transform {
+                name: "edit",
+                params: last_params,
+                created: &created,
+                quarantined: q.len(),
+                tokenizer: None,
+                note: "",
+                schema: None,
+            };
+            if let Some((v, _)) = commit(ctx, current, q, t, Parent::Current).await {
+                msg.set(Some(Ok(format!(
+                    "Row {} edited ({}): version {}.",
+                    index + 1,
+                    changed.join(", "),
+                    v.id
+                ))));
+                editing.set(None);
+            }
+        });
+    };
+    let remove = move |_| {
+        if !confirm_remove.get_untracked() {
+            confirm_remove.set(true);
+            return;
+        }
+        let rows = ctx.rows.get_untracked();
+        let Ok((next, params)) = remove_row(&rows, index) else {
+            return;
+        };
+        spawn_local(async move {
+            let created = now_iso();
+            let q = ctx.quarantine.get_untracked().as_ref().clone();
+            let t = Transform {
+                name: "remove",
+                params,
+                created: &created,
+                quarantined: q.len(),
+                tokenizer: None,
+                note: "",
+                schema: None,
+            };
+            if let Some((v, _)) = commit(ctx, next, q, t, Parent::Current).await {
+                msg.set(Some(Ok(format!(
+                    "Row {} removed: version {} (the previous version still has it).",
+                    index + 1,
+                    v.id
+                ))));
+                editing.set(None);
+            }
+        });
+    };
+    let fields = FIELDS
+        .iter()
+        .enumerate()
+        .map(|(k, f)| {
+            let id = format!("edit-{f}");
+            let sig = values[k];
+            view! {
+                <label class="field-label" for=id.clone()>{*f}</label>
+                <textarea id=id rows="4" prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev))></textarea>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="editor" role="group" aria-label=format!("Edit row {}", index + 1)>
+            <h3>{format!("Row {} · {}", index + 1, provenance(&row))}</h3>
+            {fields}
+            <div class="controls">
+                <button type="button" on:click=save>"Save as new version"</button>
+                <button type="button" class="danger" on:click=remove>
+                    {move || if confirm_remove.get() { "Really remove this row?" } else { "Remove row" }}
+                </button>
+                <button type="button" on:click=move |_| editing.set(None)>"Close"</button>
+            </div>
+        </div>
+    }
+    .into_any()
+}

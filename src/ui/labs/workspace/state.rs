@@ -1,0 +1,367 @@
+//! The workspace page's shared state and the operations every panel uses: make a version, switch to one,
+//! load a version's rows, save. Panels never write IndexedDB themselves, so "saved" has one meaning.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::core::dataset::content::ContentHasher;
+use crate::core::dataset::record::Record;
+use crate::core::dataset::validate::{quarantine_to_store, Quarantined};
+use crate::core::dataset::workspace::{DatasetVersion, Transform, Workspace};
+use crate::web::dataset_store::WorkspaceStore;
+use crate::web::idb::StoreError;
+use crate::web::tick::{now_ms, yield_now};
+
+/// A message for the student: what happened, or what went wrong and what to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Info(String),
+    Error(String),
+}
+
+/// Long work in progress: what it is and how far (0..=1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Busy {
+    pub label: String,
+    pub progress: f64,
+}
+
+/// Whether the workspace in the browser's storage matches what is shown.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Saved {
+    /// Still opening the database.
+    Opening,
+    Saved,
+    Saving,
+    /// The last save failed (message); the work is kept in this tab.
+    Failed(String),
+    /// The browser offers no storage (message).
+    NoStorage(String),
+}
+
+/// Signals shared by the page's panels.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub ws: RwSignal<Workspace>,
+    /// The current version's rows.
+    pub rows: RwSignal<Arc<Vec<Record>>>,
+    /// The current version's quarantined rows.
+    pub quarantine: RwSignal<Arc<Vec<Quarantined>>>,
+    pub store: StoredValue<Option<WorkspaceStore>, LocalStorage>,
+    /// Rows of versions made or loaded in this tab (always the current one, and any not yet saved).
+    pub cache: StoredValue<HashMap<String, Arc<Vec<Record>>>>,
+    pub qcache: StoredValue<HashMap<String, Arc<Vec<Quarantined>>>>,
+    /// Versions whose data is not in storage yet.
+    pub unsaved: StoredValue<Vec<String>>,
+    pub notice: RwSignal<Option<Notice>>,
+    pub busy: RwSignal<Option<Busy>>,
+    /// Bumped to cancel the running job.
+    pub run: StoredValue<u64>,
+    pub saved: RwSignal<Saved>,
+    /// Bumped after every save, so the storage-use figure refreshes.
+    pub saves: RwSignal<u64>,
+}
+
+impl Default for Ctx {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Ctx {
+    pub fn new() -> Self {
+        Ctx {
+            ws: RwSignal::new(Workspace::default()),
+            rows: RwSignal::new(Arc::new(Vec::new())),
+            quarantine: RwSignal::new(Arc::new(Vec::new())),
+            store: StoredValue::new_local(None),
+            cache: StoredValue::new(HashMap::new()),
+            qcache: StoredValue::new(HashMap::new()),
+            unsaved: StoredValue::new(Vec::new()),
+            notice: RwSignal::new(None),
+            busy: RwSignal::new(None),
+            run: StoredValue::new(0),
+            saved: RwSignal::new(Saved::Opening),
+            saves: RwSignal::new(0),
+        }
+    }
+
+    pub fn info(&self, s: impl Into<String>) {
+        self.notice.set(Some(Notice::Info(s.into())));
+    }
+
+    pub fn error(&self, s: impl Into<String>) {
+        self.notice.set(Some(Notice::Error(s.into())));
+    }
+
+    pub fn current_id(&self) -> Option<String> {
+        self.ws.with_untracked(|w| w.current.clone())
+    }
+
+    /// Starts a cancellable job; returns its number (compare with [`Ctx::cancelled`]).
+    pub fn start_job(&self, label: &str) -> u64 {
+        self.run.update_value(|r| *r += 1);
+        self.busy.set(Some(Busy {
+            label: label.into(),
+            progress: 0.0,
+        }));
+        self.run.get_value()
+    }
+
+    pub fn progress(&self, job: u64, p: f64) {
+        if self.run.get_value() == job {
+            self.busy.update(|b| {
+                if let Some(b) = b {
+                    b.progress = p;
+                }
+            });
+        }
+    }
+
+    pub fn cancelled(&self, job: u64) -> bool {
+        self.run.try_get_value() != Some(job)
+    }
+
+    pub fn end_job(&self, job: u64) {
+        if self.run.get_value() == job {
+            self.busy.set(None);
+        }
+    }
+
+    /// Cancels whatever runs; nothing it made is kept.
+    pub fn cancel(&self) {
+        self.run.update_value(|r| *r += 1);
+        self.busy.set(None);
+        self.info("Cancelled; nothing was changed.");
+    }
+}
+
+/// Now, as ISO 8601.
+pub fn now_iso() -> String {
+    String::from(js_sys::Date::new_0().to_iso_string())
+}
+
+/// [`crate::core::dataset::content::content_hash`] of `rows`, in slices; `None` if the job was cancelled.
+pub async fn hash_rows(ctx: Ctx, job: u64, rows: &[Record]) -> Option<String> {
+    let mut h = ContentHasher::default();
+    let mut slice = now_ms();
+    for (i, r) in rows.iter().enumerate() {
+        h.push([r.instruction.as_str(), r.input.as_str(), r.output.as_str()]);
+        if i % 128 == 0 && now_ms() - slice > 12.0 {
+            ctx.progress(job, i as f64 / rows.len() as f64);
+            yield_now().await;
+            if ctx.cancelled(job) {
+                return None;
+            }
+            slice = now_ms();
+        }
+    }
+    Some(h.finish())
+}
+
+/// How a new version relates to the workspace.
+pub enum Parent {
+    /// Made from the current version.
+    Current,
+    /// An import (a lineage root) with this content hash; with `match_content`, a version that already
+    /// has exactly this content is made current instead of adding one.
+    Import { hash: String, match_content: bool },
+}
+
+/// Makes (or finds) the version of `rows` under `t`, makes it current, shows it, and saves it. Returns the
+/// version and whether it is new; `None` if cancelled while hashing.
+pub async fn commit(
+    ctx: Ctx,
+    rows: Vec<Record>,
+    quarantine: Vec<Quarantined>,
+    t: Transform<'_>,
+    parent: Parent,
+) -> Option<(DatasetVersion, bool)> {
+    let job = ctx.start_job("Hashing the new version …");
+    let (v, added) = match parent {
+        Parent::Import {
+            hash,
+            match_content,
+        } => {
+            let n = rows.len();
+            ctx.ws
+                .try_update(|w| {
+                    if match_content {
+                        w.import_version(hash, n, t)
+                    } else {
+                        w.commit(hash, n, None, t)
+                    }
+                })
+                .expect("the page is alive")
+        }
+        Parent::Current => {
+            let hash = hash_rows(ctx, job, &rows).await?;
+            let parent = ctx.current_id();
+            let n = rows.len();
+            ctx.ws
+                .try_update(|w| w.commit(hash, n, parent, t))
+                .expect("the page is alive")
+        }
+    };
+    ctx.end_job(job);
+    let id = v.id.clone();
+    if added {
+        let rows = Arc::new(rows);
+        let q = Arc::new(quarantine);
+        ctx.cache.update_value(|c| {
+            c.insert(id.clone(), rows.clone());
+        });
+        ctx.qcache.update_value(|c| {
+            c.insert(id.clone(), q.clone());
+        });
+        ctx.unsaved.update_value(|u| u.push(id.clone()));
+        ctx.rows.set(rows);
+        ctx.quarantine.set(q);
+    } else {
+        // A version that exists already: show its stored data.
+        show_version(ctx, &id).await;
+    }
+    save(ctx).await;
+    Some((v, added))
+}
+
+/// A version's rows: from this tab's memory, or from storage.
+pub async fn rows_of(ctx: Ctx, id: &str) -> Result<Arc<Vec<Record>>, String> {
+    if let Some(r) = ctx.cache.with_value(|c| c.get(id).cloned()) {
+        return Ok(r);
+    }
+    let store = ctx.store.get_value().ok_or_else(|| {
+        format!("The rows of {id} are not in this tab and storage is not available.")
+    })?;
+    let job = ctx.start_job(&format!("Loading {id} …"));
+    let rows = store
+        .load_rows(id, |p| ctx.progress(job, p))
+        .await
+        .map_err(|e| e.to_string());
+    ctx.end_job(job);
+    rows?.map(Arc::new).ok_or_else(|| {
+        format!("The rows of {id} are missing from storage; import a workspace zip that has them.")
+    })
+}
+
+/// A version's quarantined rows.
+pub async fn quarantine_of(ctx: Ctx, id: &str) -> Result<Arc<Vec<Quarantined>>, String> {
+    if let Some(q) = ctx.qcache.with_value(|c| c.get(id).cloned()) {
+        return Ok(q);
+    }
+    match ctx.store.get_value() {
+        None => Ok(Arc::new(Vec::new())),
+        Some(store) => store
+            .load_quarantine(id)
+            .await
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// Shows version `id`'s rows and quarantine (it must already be current in `ws`).
+pub async fn show_version(ctx: Ctx, id: &str) {
+    match rows_of(ctx, id).await {
+        Ok(rows) => {
+            ctx.cache.update_value(|c| {
+                c.insert(id.to_string(), rows.clone());
+            });
+            ctx.rows.set(rows);
+        }
+        Err(e) => {
+            ctx.rows.set(Arc::new(Vec::new()));
+            ctx.error(e);
+        }
+    }
+    match quarantine_of(ctx, id).await {
+        Ok(q) => ctx.quarantine.set(q),
+        Err(e) => ctx.error(e),
+    }
+}
+
+/// Makes an earlier version current again (rollback); nothing is deleted.
+pub async fn switch_to(ctx: Ctx, id: &str) {
+    let result = ctx
+        .ws
+        .try_update(|w| w.rollback(id))
+        .expect("the page is alive");
+    if let Err(e) = result {
+        ctx.error(e);
+        return;
+    }
+    show_version(ctx, id).await;
+    save(ctx).await;
+}
+
+/// Saves what is not saved yet: each unsaved version's rows and quarantine, then the manifest. On failure
+/// (e.g. the quota) the work stays in this tab and the message says what to do.
+pub async fn save(ctx: Ctx) {
+    let Some(store) = ctx.store.get_value() else {
+        return;
+    };
+    ctx.saved.set(Saved::Saving);
+    let result: Result<(), StoreError> = async {
+        for id in ctx.unsaved.get_value() {
+            let rows = ctx.cache.with_value(|c| c.get(&id).cloned());
+            let q = ctx.qcache.with_value(|c| c.get(&id).cloned());
+            if let Some(rows) = rows {
+                store.save_rows(&id, &rows).await?;
+            }
+            store
+                .save_quarantine(&id, &quarantine_to_store(&q.unwrap_or_default()))
+                .await?;
+            ctx.unsaved.update_value(|u| u.retain(|x| x != &id));
+        }
+        let ws = ctx.ws.get_untracked();
+        store.save_manifest(&ws).await
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            // Saved versions can be re-read from storage: keep only the current one in memory.
+            let current = ctx.current_id();
+            let unsaved = ctx.unsaved.get_value();
+            let keep = |k: &String| Some(k) == current.as_ref() || unsaved.contains(k);
+            ctx.cache.update_value(|c| c.retain(|k, _| keep(k)));
+            ctx.qcache.update_value(|c| c.retain(|k, _| keep(k)));
+            ctx.saved.set(Saved::Saved);
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            ctx.saved.set(Saved::Failed(msg.clone()));
+            ctx.error(msg);
+        }
+    }
+    ctx.saves.update(|s| *s += 1);
+}
+
+/// Opens storage and shows the saved workspace, if any.
+pub async fn open(ctx: Ctx) {
+    let store = match WorkspaceStore::open().await {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.saved.set(Saved::NoStorage(e.to_string()));
+            ctx.error(e.to_string());
+            return;
+        }
+    };
+    ctx.store.set_value(Some(store.clone()));
+    match store.load().await {
+        Ok(Some(ws)) => {
+            let current = ws.current.clone();
+            ctx.ws.set(ws);
+            if let Some(id) = current {
+                show_version(ctx, &id).await;
+            }
+            ctx.saved.set(Saved::Saved);
+        }
+        Ok(None) => ctx.saved.set(Saved::Saved),
+        Err(e) => {
+            ctx.saved.set(Saved::Failed(e.to_string()));
+            ctx.error(e.to_string());
+        }
+    }
+    ctx.saves.update(|s| *s += 1);
+}
