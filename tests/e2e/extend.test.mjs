@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { Tiktoken, get_encoding } from "tiktoken";
 import { serve } from "./lib/server.mjs";
 import { launch, watchErrors } from "./lib/browser.mjs";
-import { openPage, expectCounts as expectCountsIn } from "./lib/page.mjs";
+import { openPage, expectCounts as expectCountsIn, expectTestIds as expectTestIdsIn, testIdText } from "./lib/page.mjs";
 
 const require = createRequire(import.meta.url);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -51,27 +51,7 @@ after(async () => {
 const open = (query = "?lab=extend") => openPage(browser, server, query, "Domain terms");
 const expectCounts = (page, expected, timeout = WAIT) => expectCountsIn(page, expected, timeout);
 
-/** Waits until every named data-testid shows exactly the expected text. */
-async function expectTestIds(page, expected, timeout = WAIT) {
-  try {
-    await page.waitForFunction(
-      (exp) =>
-        Object.entries(exp).every(
-          ([id, v]) => document.querySelector(`[data-testid="${id}"]`)?.textContent.trim() === String(v),
-        ),
-      expected,
-      { timeout },
-    );
-  } catch (e) {
-    const shown = {};
-    for (const id of Object.keys(expected)) shown[id] = await testIdText(page, id);
-    assert.fail(`never matched: expected ${JSON.stringify(expected)}, shown ${JSON.stringify(shown)}`);
-  }
-}
-
-async function testIdText(page, id) {
-  return (await page.getByTestId(id).textContent({ timeout: 1000 }).catch(() => "(missing)")).trim();
-}
+const expectTestIds = (page, expected, timeout = WAIT) => expectTestIdsIn(page, expected, timeout);
 
 /** Waits until a data-testid shows a plain non-negative integer, and returns it. */
 async function numberAt(page, id, timeout = WAIT) {

@@ -30,3 +30,25 @@ export async function expectCounts(page, expected, timeout = 60_000) {
     assert.fail(`counts never matched: expected ${JSON.stringify(expected)}, shown ${JSON.stringify(shown)}`);
   }
 }
+
+/** Waits until every named data-testid shows exactly the expected text. */
+export async function expectTestIds(page, expected, timeout = 60_000) {
+  try {
+    await page.waitForFunction(
+      (exp) =>
+        Object.entries(exp).every(
+          ([id, v]) => document.querySelector(`[data-testid="${id}"]`)?.textContent.trim() === String(v),
+        ),
+      expected,
+      { timeout },
+    );
+  } catch (e) {
+    const shown = {};
+    for (const id of Object.keys(expected)) shown[id] = await testIdText(page, id);
+    assert.fail(`never matched: expected ${JSON.stringify(expected)}, shown ${JSON.stringify(shown)}`);
+  }
+}
+
+export async function testIdText(page, id) {
+  return (await page.getByTestId(id).textContent({ timeout: 1000 }).catch(() => "(missing)")).trim();
+}

@@ -2,7 +2,7 @@
 //! current version's rows, judged good or bad with a note, by keyboard (G, B, N, ← →). The audit is
 //! stored with the version and shown in its scorecard; the same seed draws the same rows.
 
-use leptos::html::Input;
+use leptos::html::{Input, Section};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -15,6 +15,24 @@ pub fn AuditPanel(ctx: Ctx) -> impl IntoView {
     let seed = RwSignal::new(2026u64);
     let at = RwSignal::new(0usize);
     let note_input = NodeRef::<Input>::new();
+    let panel = NodeRef::<Section>::new();
+    // Judging re-draws the card, which removes the focused button; keep the focus in the panel so the
+    // next key still reaches it.
+    let keep_focus = move || {
+        spawn_local(async move {
+            crate::web::tick::yield_now().await;
+            let Some(section) = panel.get_untracked() else {
+                return;
+            };
+            let active = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element());
+            let inside = active.is_some_and(|a| section.contains(Some(&a)));
+            if !inside {
+                let _ = section.focus();
+            }
+        });
+    };
     let audit = move || {
         ctx.ws
             .with(|w| w.current.as_ref().and_then(|c| w.audits.get(c).cloned()))
@@ -35,6 +53,7 @@ pub fn AuditPanel(ctx: Ctx) -> impl IntoView {
         match result {
             Ok(()) => {
                 at.set(0);
+                keep_focus();
                 spawn_local(save(ctx));
             }
             Err(e) => ctx.error(e),
@@ -58,6 +77,7 @@ pub fn AuditPanel(ctx: Ctx) -> impl IntoView {
             if k + 1 < len {
                 at.set(k + 1);
             }
+            keep_focus();
             spawn_local(save(ctx));
         }
     };
@@ -75,8 +95,8 @@ pub fn AuditPanel(ctx: Ctx) -> impl IntoView {
         match (ev.key().as_str(), in_note) {
             ("Enter", true) => {
                 ev.prevent_default();
-                if let Some(el) = note_input.get_untracked() {
-                    let _ = el.blur();
+                if let Some(el) = panel.get_untracked() {
+                    let _ = el.focus();
                 }
             }
             (_, true) => {}
@@ -88,8 +108,14 @@ pub fn AuditPanel(ctx: Ctx) -> impl IntoView {
                     let _ = el.focus();
                 }
             }
-            ("ArrowRight" | "j", _) => at.update(|k| *k = (*k + 1).min(len - 1)),
-            ("ArrowLeft" | "k", _) => at.update(|k| *k = k.saturating_sub(1)),
+            ("ArrowRight" | "j", _) => {
+                at.update(|k| *k = (*k + 1).min(len - 1));
+                keep_focus();
+            }
+            ("ArrowLeft" | "k", _) => {
+                at.update(|k| *k = k.saturating_sub(1));
+                keep_focus();
+            }
             _ => {}
         }
     };
@@ -132,7 +158,7 @@ pub fn AuditPanel(ctx: Ctx) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="audit-h" on:keydown=on_key tabindex="-1">
+        <section class="panel audit" aria-labelledby="audit-h" on:keydown=on_key tabindex="-1" node_ref=panel>
             <h2 id="audit-h">"6 · Sample audit"</h2>
             <p class="hint">
                 "Read a seeded random sample by hand before training. Keys: G good, B bad, N note (Enter to leave it), ← → move. "
