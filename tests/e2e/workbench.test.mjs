@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "./lib/server.mjs";
@@ -21,7 +22,14 @@ let server, browser;
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(DIST, "index.html")), `no build in ${DIST}: run trunk build --release`);
-  server = await serve(DIST);
+  // A host page for the iframe test: a slide deck of its own (not under the lab's CSP), on the same server.
+  const host = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "datalab-host-")), "host.html");
+  fs.writeFileSync(
+    host,
+    `<!DOCTYPE html><link rel="icon" href="data:,"><script>window.heights = []; addEventListener("message", (e) => { if (e.data && e.data.type === "datalab:resize") heights.push(e.data.height); });</script>` +
+      `<iframe title="lab" src="./?embed=1&text=Hello%20slides" width="1000" height="800"></iframe>`,
+  );
+  server = await serve(DIST, { "/host.html": host });
   browser = await launch();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
 });
@@ -128,11 +136,8 @@ test("embed mode shows only the lab body and survives an iframe reload", async (
   await page.goto(server.url + src);
   assert.equal(await page.getByLabel("Text to tokenize").inputValue(), t.text);
   await expectCounts(page, t.counts);
-  // And inside a real iframe.
-  await page.setContent(
-    `<script>window.heights = []; addEventListener("message", (e) => { if (e.data && e.data.type === "datalab:resize") heights.push(e.data.height); });</script>` +
-      `<iframe title="lab" src="${server.url + src}" width="1000" height="800"></iframe>`,
-  );
+  // And inside a real iframe, in a host page of its own.
+  await page.goto(server.url + "host.html");
   const frame = page.frameLocator("iframe");
   await frame.getByLabel("Text to tokenize").waitFor();
   assert.equal(await frame.getByLabel("Text to tokenize").inputValue(), t.text);
