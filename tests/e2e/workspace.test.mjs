@@ -315,6 +315,51 @@ test("schema drift, keyboard audit in the scorecard, and the workspace zip round
   await page.close();
 });
 
+test("paste, CSV column mapping, search, edit, and a large import with progress and Cancel", async () => {
+  const { page, errors } = await fresh();
+  // Paste a CSV whose columns are not named instruction/output: the mapping form asks.
+  await page.getByText("Paste instead").click();
+  await page.getByLabel("Paste dataset text").fill('q,context,a\n"What is 2+2?",,"4"\n"Capital of Peru?",South America,Lima\n');
+  await page.getByLabel("Format").selectOption("csv");
+  await page.getByRole("button", { name: "Import pasted text" }).click();
+  await page.getByLabel("Instruction column").selectOption("q");
+  await page.getByLabel("Input column").selectOption("context");
+  await page.getByLabel("Output column").selectOption("a");
+  await page.getByRole("button", { name: "Import with this mapping" }).click();
+  await expectTestIds(page, { "rows-valid": 2, "rows-quarantined": 0 });
+  const table = page.getByTestId("preview-table");
+  await table.getByText("South America", { exact: true }).waitFor();
+  await page.getByTestId("version-scorecard").getByText('"mapping"', { exact: false }).waitFor();
+
+  // Search narrows the table; "Keep only these rows" makes a filter version.
+  await page.getByLabel("Search rows").fill("peru");
+  await page.getByTestId("preview-count").getByText("Rows 1–1 of 1 matching (of 2).").waitFor();
+  const before = await versionId(page);
+  await page.getByRole("button", { name: "Keep only these rows" }).click();
+  await expectTestIds(page, { "rows-valid": 1 });
+  assert.notEqual(await versionId(page), before);
+
+  // Edit the row: an edit version whose row says it was edited by hand.
+  await page.getByRole("button", { name: "Edit row 1" }).click();
+  await page.getByLabel("output", { exact: true }).fill("Lima is the capital of Peru.");
+  await page.getByRole("button", { name: "Save as new version" }).click();
+  await table.getByText("Lima is the capital of Peru.", { exact: true }).waitFor();
+  await table.getByText("edited by hand", { exact: false }).waitFor();
+  await page.getByRole("list", { name: "Lineage of dataset versions" }).getByText("edit", { exact: true }).waitFor();
+  const edited = await versionId(page);
+
+  // A 40 MB import shows progress and can be cancelled: nothing changes.
+  const row = (i) => JSON.stringify({ instruction: `Row ${i} ` + "x".repeat(200), input: "", output: "y ".repeat(400) });
+  const big = file("big.jsonl", Array.from({ length: 40_000 }, (_, i) => row(i)).join("\n"));
+  await importFile(page, big);
+  const cancel = page.getByRole("button", { name: "Cancel" });
+  await cancel.click({ timeout: WAIT });
+  await page.getByText("Cancelled; nothing was changed.").waitFor();
+  await expectTestIds(page, { "dataset-version-id": edited, "rows-valid": 1 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the Content-Security-Policy is in force and the app runs under it", async () => {
   const { page, errors } = await open();
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");

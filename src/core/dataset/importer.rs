@@ -191,3 +191,36 @@ mod tests {
         assert_eq!(bom.records.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    /// `cargo test --release -- --ignored import_50k --nocapture`: the native time of a 50k-row import.
+    #[test]
+    #[ignore]
+    fn import_50k() {
+        let row = |i: usize| {
+            format!(
+                "{{\n \"instruction\": \"Summarise passage {i}: {}\",\n \"input\": \"{}\",\n \"output\": \"{}\"\n}}",
+                "a".repeat(130),
+                "b ".repeat(175),
+                "c d ".repeat(250)
+            )
+        };
+        let text = format!("[\n{}\n]", (0..50_000).map(row).collect::<Vec<_>>().join(",\n"));
+        let t = std::time::Instant::now();
+        let mut job = ImportJob::new(text.clone(), "x.json", None, &CsvMapping::default()).unwrap();
+        let mut steps = 0;
+        while !job.step(64 * 1024).unwrap() {
+            steps += 1;
+        }
+        let out = job.finish();
+        eprintln!(
+            "{} bytes, {} rows, {steps} steps, {:?}",
+            text.len(),
+            out.records.len(),
+            t.elapsed()
+        );
+    }
+}

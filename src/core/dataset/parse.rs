@@ -109,6 +109,37 @@ const MAGIC: &[(&[u8], &str)] = &[
 ///   find it; usually the file was saved as Latin-1/Windows-1252;
 /// - empty or whitespace-only → "empty file".
 pub fn decode_text(bytes: &[u8]) -> Result<String, ImportError> {
+    decode_owned(bytes.to_vec())
+}
+
+/// [`decode_text`] that takes the bytes by value, so a large file is not copied: the text reuses them.
+pub fn decode_owned(mut bytes: Vec<u8>) -> Result<String, ImportError> {
+    let bom = sniff(&bytes)?;
+    bytes.drain(..bom);
+    match String::from_utf8(bytes) {
+        Ok(text) if text.trim().is_empty() => Err(empty_file(&text)),
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let body = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let line = 1 + count_newlines(&body[..at]);
+            Err(ImportError::new(
+                Some(line),
+                format!(
+                    "not valid UTF-8: byte 0x{:02X} at offset {} — the file seems to use \
+                     another encoding, such as Latin-1 or Windows-1252; re-save it as UTF-8 and import \
+                     it again",
+                    body[at],
+                    at + bom
+                ),
+            ))
+        }
+    }
+}
+
+/// The checks of [`decode_text`] that need no full pass (size, UTF-16, binary signatures and sniffing);
+/// returns the length of a UTF-8 byte-order mark to skip (0 or 3).
+fn sniff(bytes: &[u8]) -> Result<usize, ImportError> {
     check_size(bytes.len())?;
     if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
         return Err(ImportError::new(
@@ -152,28 +183,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, ImportError> {
              .csv text file",
         ));
     }
-
-    let text = match std::str::from_utf8(body) {
-        Ok(text) => text,
-        Err(e) => {
-            let at = e.valid_up_to();
-            let line = 1 + count_newlines(&body[..at]);
-            return Err(ImportError::new(
-                Some(line),
-                format!(
-                    "not valid UTF-8: byte 0x{:02X} at offset {} — the file seems to use \
-                     another encoding, such as Latin-1 or Windows-1252; re-save it as UTF-8 and import \
-                     it again",
-                    body[at],
-                    at + bom
-                ),
-            ));
-        }
-    };
-    if text.trim().is_empty() {
-        return Err(empty_file(text));
-    }
-    Ok(text.to_owned())
+    Ok(bom)
 }
 
 fn empty_file(text: &str) -> ImportError {

@@ -23,7 +23,8 @@ if (!fs.existsSync(CORPUS)) {
 const prose = fs.readFileSync(CORPUS, "utf8");
 const cut = (at, len) => {
   const s = (at * 7919) % (prose.length - len - 1);
-  return prose.slice(s, s + len);
+  // Whole code points only: a cut through a surrogate pair would be a (correctly) quarantined row.
+  return prose.slice(s, s + len).toWellFormed().replace(/\uFFFD/g, "");
 };
 const rows = Array.from({ length: ROWS }, (_, i) => ({
   instruction: `Summarise passage ${i}: ${cut(i * 3, 130)}`,

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::state::{commit, Ctx, Parent};
 use crate::core::dataset::importer::{ImportJob, Imported};
 use crate::core::dataset::parse::{
-    check_size, csv_columns, decode_text, detect, CsvMapping, Format, MAX_IMPORT_BYTES,
+    check_size, csv_columns, decode_owned, detect, CsvMapping, Format, MAX_IMPORT_BYTES,
 };
 use crate::core::dataset::validate::Issue;
 use crate::core::dataset::workspace::Transform;
@@ -75,11 +75,11 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
     let map_output = RwSignal::new(String::new());
 
     // Runs the import of the held text in slices, then makes the version.
-    let run = move |name: String, format: Format, mapping: CsvMapping| {
-        let Some(body) = text.get_value() else { return };
+    let run = move |name: String, body: String, format: Format, mapping: CsvMapping| {
         spawn_local(async move {
             let job_no = ctx.start_job(&format!("Importing {name} …"));
             let started = now_ms();
+            yield_now().await;
             let mut job = match ImportJob::new(body, &name, Some(format), &mapping) {
                 Ok(j) => j,
                 Err(e) => {
@@ -123,14 +123,14 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
         failure.set(None);
         report.set(None);
         pending.set(None);
-        let decoded = match decode_text(&bytes) {
+        text.set_value(None);
+        let decoded = match decode_owned(bytes) {
             Ok(t) => t,
             Err(e) => {
                 failure.set(Some(format!("Could not import {name}: {e}")));
                 return;
             }
         };
-        drop(bytes);
         let format = format.unwrap_or_else(|| detect(&decoded, Some(&name)));
         if format == Format::Csv {
             match csv_columns(&decoded) {
@@ -145,7 +145,8 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
                     map_instruction.set(ins.clone().unwrap_or_default());
                     map_output.set(out.clone().unwrap_or_default());
                     map_input.set(inp.clone().unwrap_or_default());
-                    text.set_value(Some(decoded));
+                    // Kept, so the file can be imported again with another mapping.
+                    text.set_value(Some(decoded.clone()));
                     pending.set(Some(PendingCsv {
                         name: name.clone(),
                         columns,
@@ -153,6 +154,7 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
                     if let (Some(i), Some(o)) = (ins, out) {
                         run(
                             name,
+                            decoded,
                             format,
                             CsvMapping {
                                 instruction: i,
@@ -165,8 +167,7 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
                 }
             }
         }
-        text.set_value(Some(decoded));
-        run(name, format, CsvMapping::default());
+        run(name, decoded, format, CsvMapping::default());
     };
 
     let read_file = move |file: web_sys::File| {
@@ -177,6 +178,8 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
                         failure.set(Some(format!("Could not import {name}: {e}")));
                         return;
                     }
+                    // Let the page paint between reading the file and checking it.
+                    yield_now().await;
                     accept(name, bytes, None);
                 }
                 Err(e) => failure.set(Some(e)),
@@ -229,9 +232,13 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
             return;
         }
         failure.set(None);
+        let Some(body) = text.get_value() else {
+            return;
+        };
         let inp = map_input.get_untracked();
         run(
             p.name,
+            body,
             Format::Csv,
             CsvMapping {
                 instruction: i,
