@@ -170,3 +170,57 @@ async fn indexeddb_keeps_text_and_bytes_across_reopen() {
     let (used, quota) = usage().await.expect("the browser reports storage use");
     assert!(quota > 0.0 && used >= 0.0);
 }
+
+#[wasm_bindgen_test]
+async fn workspace_store_round_trips_versions_and_quarantine() {
+    use datalab::core::dataset::importer::import_text;
+    use datalab::core::dataset::parse::CsvMapping;
+    use datalab::core::dataset::validate::quarantine_to_store;
+    use datalab::core::dataset::workspace::{Transform, Workspace};
+    use datalab::web::dataset_store::WorkspaceStore;
+
+    let store = WorkspaceStore::open().await.expect("opens");
+    store.clear().await.unwrap();
+    assert_eq!(store.load().await.unwrap(), None);
+    let imported = import_text(
+        "[{\"instruction\": \"a\", \"output\": \"b\\nc\"}, {\"output\": 1}]".into(),
+        "t.json",
+        None,
+        &CsvMapping::default(),
+    )
+    .unwrap();
+    let mut ws = Workspace::default();
+    let v = ws.add(
+        &imported.records,
+        Transform {
+            name: "import",
+            params: serde_json::json!({}),
+            created: "2026-11-24T00:00:00Z",
+            quarantined: 1,
+            tokenizer: None,
+            note: "",
+            schema: Some(imported.schema.clone()),
+        },
+    );
+    store.save_rows(&v.id, &imported.records).await.unwrap();
+    store
+        .save_quarantine(&v.id, &quarantine_to_store(&imported.quarantined))
+        .await
+        .unwrap();
+    store.save_manifest(&ws).await.unwrap();
+    // As after a reload: a new connection reads it all back.
+    let again = WorkspaceStore::open().await.unwrap();
+    assert_eq!(again.load().await.unwrap(), Some(ws.clone()));
+    assert_eq!(
+        again.load_rows(&v.id, |_| ()).await.unwrap(),
+        Some(imported.records.clone())
+    );
+    assert_eq!(
+        again.load_quarantine(&v.id).await.unwrap(),
+        imported.quarantined
+    );
+    assert_eq!(again.load_rows("ds-missing", |_| ()).await.unwrap(), None);
+    again.clear().await.unwrap();
+    assert_eq!(again.load().await.unwrap(), None);
+    assert_eq!(again.load_rows(&v.id, |_| ()).await.unwrap(), None);
+}

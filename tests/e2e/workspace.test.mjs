@@ -360,6 +360,36 @@ test("paste, CSV column mapping, search, edit, and a large import with progress 
   await page.close();
 });
 
+test("storage quota exceeded: a clear message, nothing lost, and the workspace can still be exported", async () => {
+  const { page, errors } = await fresh();
+  // Chromium's quota override (CDP Storage.overrideQuotaForOrigin) has no effect on this build, so the
+  // browser's own error is forced instead: any IndexedDB write over 100 KB throws the DOMException
+  // "QuotaExceededError" that a full disk or quota gives.
+  await page.evaluate(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (value, key) {
+      if (typeof value === "string" && value.length > 100_000) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+      return put.call(this, value, key);
+    };
+  });
+  const rows = Array.from({ length: 2000 }, (_, i) => ({ instruction: `Question ${i}`, input: "", output: "z".repeat(500) }));
+  await importFile(page, file("too-big-for-quota.json", JSON.stringify(rows)));
+  await expectTestIds(page, { "rows-valid": 2000 });
+  const alert = page.getByRole("alert").filter({ hasText: "storage for this lab is full" }).first();
+  await alert.waitFor({ timeout: WAIT });
+  assert.match(await alert.textContent(), /Nothing was lost: export the workspace/);
+  await page.getByTestId("save-state").getByText("Not saved", { exact: false }).waitFor();
+  // The work is still here and can be taken away.
+  const zip = await download(page, "Export workspace");
+  assert.ok(zip.bytes.length > 1_000_000, `zip of ${zip.bytes.length} bytes`);
+  // What was saved before is intact: after a reload the workspace is the last complete save (empty here).
+  await page.reload();
+  await page.getByLabel("Import dataset").waitFor();
+  await expectTestIds(page, { "dataset-version-id": "none" });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the Content-Security-Policy is in force and the app runs under it", async () => {
   const { page, errors } = await open();
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");

@@ -208,7 +208,10 @@ mod timing {
                 "c d ".repeat(250)
             )
         };
-        let text = format!("[\n{}\n]", (0..50_000).map(row).collect::<Vec<_>>().join(",\n"));
+        let text = format!(
+            "[\n{}\n]",
+            (0..50_000).map(row).collect::<Vec<_>>().join(",\n")
+        );
         let t = std::time::Instant::now();
         let mut job = ImportJob::new(text.clone(), "x.json", None, &CsvMapping::default()).unwrap();
         let mut steps = 0;

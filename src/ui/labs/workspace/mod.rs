@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::ui::design::{BeginnersCorner, WisdomBox};
-use state::{Ctx, Notice};
+use state::{Ctx, Notice, Saved};
 
 #[component]
 pub fn WorkspaceLab() -> impl IntoView {
@@ -73,6 +73,10 @@ pub fn WorkspaceLab() -> impl IntoView {
                     </div>
                 </div>
                 {busy}
+                {move || match ctx.saved.get() {
+                    Saved::Failed(e) | Saved::NoStorage(e) => Some(view! { <div class="error" role="alert" data-testid="storage-error">{e}</div> }),
+                    _ => None,
+                }}
                 {notice}
             </div>
             <import::ImportPanel ctx=ctx />

@@ -328,11 +328,8 @@ pub async fn save(ctx: Ctx) {
             ctx.qcache.update_value(|c| c.retain(|k, _| keep(k)));
             ctx.saved.set(Saved::Saved);
         }
-        Err(e) => {
-            let msg = e.to_string();
-            ctx.saved.set(Saved::Failed(msg.clone()));
-            ctx.error(msg);
-        }
+        // Shown as a standing alert until a save succeeds (see the page's current-version bar).
+        Err(e) => ctx.saved.set(Saved::Failed(e.to_string())),
     }
     ctx.saves.update(|s| *s += 1);
 }
@@ -343,7 +340,6 @@ pub async fn open(ctx: Ctx) {
         Ok(s) => s,
         Err(e) => {
             ctx.saved.set(Saved::NoStorage(e.to_string()));
-            ctx.error(e.to_string());
             return;
         }
     };
@@ -358,10 +354,7 @@ pub async fn open(ctx: Ctx) {
             ctx.saved.set(Saved::Saved);
         }
         Ok(None) => ctx.saved.set(Saved::Saved),
-        Err(e) => {
-            ctx.saved.set(Saved::Failed(e.to_string()));
-            ctx.error(e.to_string());
-        }
+        Err(e) => ctx.saved.set(Saved::Failed(e.to_string())),
     }
     ctx.saves.update(|s| *s += 1);
 }
