@@ -16,3 +16,5 @@ printf '\033[1;34m==>\033[0m %s\n' "tokenizer throughput, 10 MB corpus, in Chrom
 node bench/tokenizer-bench.mjs
 printf '\033[1;34m==>\033[0m %s\n' "tokenizer extension: impact counting and mining, 10 MB corpus, in Chromium"
 node bench/extension-bench.mjs
+printf '\033[1;34m==>\033[0m %s\n' "dataset workspace: import + validate + hash of 50,000 rows of ~1.5 KB, in Chromium"
+node bench/workspace-bench.mjs

@@ -135,6 +135,8 @@ test("import → quarantine → fix → reload → rollback → export → re-im
   await item.getByRole("button", { name: "Accept fixed row" }).click();
   await expectTestIds(page, { "rows-valid": 5, "rows-quarantined": 1 });
   const second = await versionId(page);
+  // Back in its place (line 6 comes after the four rows of lines 2–5), provenance says what was fixed.
+  await page.getByTestId("preview-table").locator("tbody tr").nth(4).getByText("line 6 — fixed by hand: output set").waitFor();
   assert.notEqual(second, first);
 
   // Diff of the two versions: exactly one added row.
@@ -264,6 +266,13 @@ test("schema drift, keyboard audit in the scorecard, and the workspace zip round
   assert.match(drift, new RegExp(`against ${base}`));
   assert.match(drift, /"output" changed type: it was string, now it is number or string/);
   assert.match(drift, /"score" was added \(number\)/);
+
+  // Paging: 29 rows, 25 a page.
+  await page.getByTestId("preview-count").getByText("Rows 1–25 of 29.").waitFor();
+  await page.getByRole("button", { name: "Next page" }).click();
+  await page.getByTestId("preview-count").getByText("Rows 26–29 of 29.").waitFor();
+  assert.ok(await page.getByRole("button", { name: "Next page" }).isDisabled());
+  assert.equal(await page.getByTestId("preview-table").locator("tbody tr").count(), 4);
 
   // Audit by keyboard: G, B (with a note), G.
   await page.getByLabel("Sample size").fill("5");

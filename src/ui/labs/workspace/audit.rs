@@ -152,7 +152,7 @@ pub fn AuditPanel(ctx: Ctx) -> impl IntoView {
                 <label class="field-label inline" for="audit-note">"Note (N)"</label>
                 <input id="audit-note" type="text" node_ref=note_input prop:value=note aria-keyshortcuts="N" />
                 <button type="button" on:click=move |_| at.update(|k| *k = k.saturating_sub(1)) aria-keyshortcuts="ArrowLeft">"← Previous"</button>
-                <button type="button" on:click=move |_| at.update(|k| *k += 1) disabled=k + 1 >= a.rows.len() aria-keyshortcuts="ArrowRight">"Next →"</button>
+                <button type="button" on:click=move |_| at.update(|k| *k += 1) disabled={ k + 1 >= a.rows.len() } aria-keyshortcuts="ArrowRight">"Next →"</button>
             </div>
         }.into_any())
     };

@@ -174,7 +174,7 @@ pub fn DiffPanel(ctx: Ctx) -> impl IntoView {
                 <div class="controls pager">
                     <button type="button" on:click=move |_| page.update(|p| *p = p.saturating_sub(1)) disabled=move || page.get() == 0>"Previous changes"</button>
                     <span>{format!("Page {} of {pages}", p + 1)}</span>
-                    <button type="button" on:click=move |_| page.update(|p| *p += 1) disabled=move || page.get() + 1 >= pages>"Next changes"</button>
+                    <button type="button" on:click=move |_| page.update(|p| *p += 1) disabled=move || { page.get() + 1 >= pages }>"Next changes"</button>
                 </div>
             })}
         })

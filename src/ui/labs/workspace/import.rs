@@ -432,7 +432,7 @@ async fn finish(
             v.id, v.id
         )
     };
-    ctx.info(summary.clone());
+    ctx.notice.set(None);
     report.set(Some(Report {
         summary,
         warnings: warnings

@@ -250,7 +250,7 @@ pub fn PreviewPanel(ctx: Ctx) -> impl IntoView {
                     "Previous page"
                 </button>
                 <span>{move || format!("Page {} of {}", page.get() + 1, pages())}</span>
-                <button type="button" on:click=move |_| page.update(|p| *p += 1) disabled=move || page.get() + 1 >= pages()>
+                <button type="button" on:click=move |_| page.update(|p| *p += 1) disabled=move || { page.get() + 1 >= pages() }>
                     "Next page"
                 </button>
                 <label class="field-label inline" for="ws-per-page">"Rows per page"</label>

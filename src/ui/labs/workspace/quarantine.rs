@@ -46,6 +46,18 @@ fn field_text(q: &Quarantined, field: &str) -> String {
     }
 }
 
+/// Whether the row has `field` as a string.
+fn has_text(q: &Quarantined, field: &str) -> bool {
+    matches!(&q.row.value, RawValue::Object(pairs)
+        if pairs.iter().filter(|(k, _)| k == field).count() == 1
+            && pairs.iter().any(|(k, v)| k == field && v.is_string()))
+}
+
+/// Whether the row has `field` at all.
+fn has_field(q: &Quarantined, field: &str) -> bool {
+    matches!(&q.row.value, RawValue::Object(pairs) if pairs.iter().any(|(k, _)| k == field))
+}
+
 #[component]
 pub fn QuarantinePanel(ctx: Ctx) -> impl IntoView {
     let page = RwSignal::new(0usize);
@@ -101,7 +113,7 @@ pub fn QuarantinePanel(ctx: Ctx) -> impl IntoView {
                 <div class="controls pager">
                     <button type="button" on:click=move |_| page.update(|p| *p = p.saturating_sub(1)) disabled=move || page.get() == 0>"Previous quarantined"</button>
                     <span>{move || format!("Page {} of {}", page.get() + 1, pages())}</span>
-                    <button type="button" on:click=move |_| page.update(|p| *p += 1) disabled=move || page.get() + 1 >= pages()>"Next quarantined"</button>
+                    <button type="button" on:click=move |_| page.update(|p| *p += 1) disabled=move || { page.get() + 1 >= pages() }>"Next quarantined"</button>
                 </div>
             </Show>
             {move || msg.get().map(|m| match m {
@@ -149,10 +161,13 @@ fn QuarantineItem(
     let accept = {
         let item = item.clone();
         move |_| {
+            // Only fields the student changed, or that hold no text yet, are set (and named in the note).
             let vals: Vec<(&str, String)> = FIELDS
                 .iter()
                 .zip(values.iter())
                 .map(|(f, v)| (*f, v.get_untracked()))
+                .filter(|(f, v)| !has_text(&item, f) || *v != field_text(&item, f))
+                .filter(|(f, v)| !(*f == "input" && v.is_empty() && !has_field(&item, f)))
                 .collect();
             let pairs: Vec<(&str, &str)> = vals.iter().map(|(f, v)| (*f, v.as_str())).collect();
             match fix_fields(&item, &pairs) {
