@@ -327,7 +327,6 @@ test("schema drift, keyboard audit in the scorecard, and the workspace zip round
 test("paste, CSV column mapping, search, edit, and a large import with progress and Cancel", async () => {
   const { page, errors } = await fresh();
   // Paste a CSV whose columns are not named instruction/output: the mapping form asks.
-  await page.getByText("Paste instead").click();
   await page.getByLabel("Paste dataset text").fill('q,context,a\n"What is 2+2?",,"4"\n"Capital of Peru?",South America,Lima\n');
   await page.getByLabel("Format").selectOption("csv");
   await page.getByRole("button", { name: "Import pasted text" }).click();
@@ -397,6 +396,39 @@ test("storage quota exceeded: a clear message, nothing lost, and the workspace c
   await expectTestIds(page, { "dataset-version-id": "none" });
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("drag and drop imports, and the workspace survives a browser restart", async () => {
+  const profile = fs.mkdtempSync(path.join(tmp, "profile-"));
+  let b = await launch(profile);
+  let id;
+  try {
+    const { page, errors } = await open(b);
+    // Drop a JSONL file on the page, as a student drags it from their file manager.
+    const dt = await page.evaluateHandle(() => {
+      const d = new DataTransfer();
+      const text = '{"instruction": "Dropped", "output": "in"}\n{"instruction": "Also", "input": "x", "output": "here"}\n';
+      d.items.add(new File([text], "dropped.jsonl", { type: "application/x-ndjson" }));
+      return d;
+    });
+    await page.getByText("Import dataset").dispatchEvent("dragover", { dataTransfer: dt });
+    await page.getByText("Import dataset").dispatchEvent("drop", { dataTransfer: dt });
+    await expectTestIds(page, { "rows-valid": 2, "rows-quarantined": 0 });
+    await page.getByTestId("preview-table").getByText("dropped.jsonl, line 2").waitFor();
+    id = await versionId(page);
+    await page.getByTestId("save-state").getByText("All versions are saved", { exact: false }).waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await b.close();
+  }
+  b = await launch(profile);
+  try {
+    const { page } = await open(b);
+    await expectTestIds(page, { "dataset-version-id": id, "rows-valid": 2 });
+  } finally {
+    await b.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
 });
 
 test("the Content-Security-Policy is in force and the app runs under it", async () => {

@@ -18,9 +18,10 @@ const ARGS = [
   "--disable-sync",
 ];
 
-/** A fresh browser context with its own empty profile. Call `close()` when done. */
-export async function launch() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "datalab-chromium-"));
+/** A browser context with its own profile: a fresh empty one, or `profile` (a folder that is kept, so a
+ *  second launch with it is a browser restart). Call `close()` when done. */
+export async function launch(profile) {
+  const dir = profile || fs.mkdtempSync(path.join(os.tmpdir(), "datalab-chromium-"));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -29,7 +30,7 @@ export async function launch() {
   });
   const close = async () => {
     await context.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!profile) fs.rmSync(dir, { recursive: true, force: true });
   };
   return { context, close };
 }

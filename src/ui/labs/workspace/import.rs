@@ -196,7 +196,14 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
             input.set_value("");
         }
     };
-    let on_drop = move |ev: leptos::ev::DragEvent| {
+    // A file dropped anywhere on the page is imported (the drop zone only shows where to aim); the
+    // browser's default — opening the file in place of the lab — is prevented.
+    let over = window_event_listener(leptos::ev::dragover, move |ev| {
+        ev.prevent_default();
+        dragging.set(true);
+    });
+    let leave = window_event_listener(leptos::ev::dragleave, move |_| dragging.set(false));
+    let drop = window_event_listener(leptos::ev::drop, move |ev| {
         ev.prevent_default();
         dragging.set(false);
         let file = ev
@@ -209,7 +216,12 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
                 "Nothing to import was dropped: drop a .json, .jsonl or .csv file.".into(),
             )),
         }
-    };
+    });
+    on_cleanup(move || {
+        over.remove();
+        leave.remove();
+        drop.remove();
+    });
     let on_paste_import = move |_| {
         let body = pasted.get_untracked();
         let format = match paste_format.get_untracked().as_str() {
@@ -325,16 +337,7 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
                 "; " <code>"input"</code> " may be missing), JSONL, or CSV with a header row. Up to "
                 {format!("{} MB", MAX_IMPORT_BYTES / 1024 / 1024)} ". Invalid rows are quarantined with their reasons, never dropped."
             </p>
-            <div
-                class="dropzone"
-                class:dragging=move || dragging.get()
-                on:dragover=move |ev: leptos::ev::DragEvent| {
-                    ev.prevent_default();
-                    dragging.set(true);
-                }
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=on_drop
-            >
+            <div class="dropzone" class:dragging=move || dragging.get()>
                 <label class="field-label" for="ws-file">"Import dataset"</label>
                 <input
                     id="ws-file"
@@ -343,15 +346,15 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
                     node_ref=file_input
                     on:change=on_file
                 />
-                <span class="hint">" … or drop a file here."</span>
+                <span class="hint">" … or drop a file anywhere on this page, or paste below."</span>
             </div>
-            <details class="paste">
-                <summary>"Paste instead"</summary>
+            <div class="paste">
                 <label class="field-label" for="ws-paste">"Paste dataset text"</label>
                 <textarea
                     id="ws-paste"
-                    rows="6"
+                    rows="4"
                     spellcheck="false"
+                    placeholder="[{\"instruction\": \"…\", \"input\": \"\", \"output\": \"…\"}] — or JSONL, or CSV with a header row"
                     prop:value=move || pasted.get()
                     on:input=move |ev| pasted.set(event_target_value(&ev))
                 ></textarea>
@@ -365,7 +368,7 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
                     </select>
                     <button type="button" on:click=on_paste_import>"Import pasted text"</button>
                 </div>
-            </details>
+            </div>
             {mapping_form}
             {move || failure.get().map(|f| view! { <div class="error" role="alert" data-testid="import-error">{f}</div> })}
             {report_view}
