@@ -3,5 +3,6 @@
 pub mod bar_chart;
 pub mod checkbox;
 pub mod histogram;
+pub mod outcome;
 pub mod progress;
 pub mod token_chips;

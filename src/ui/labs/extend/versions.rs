@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use super::state::Ctx;
 use crate::core::tokenize::extend::version::{build, TokenizerVersion};
 use crate::core::tokenize::extend::{parse_terms, Mode};
+use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::{download, read_chosen_text};
 use crate::web::storage;
 
@@ -234,10 +235,7 @@ pub fn VersionsPanel(ctx: Ctx, text: RwSignal<String>) -> impl IntoView {
             </div>
             <label class="field-label" for="ext-import">"Import tokenizer manifest"</label>
             <input id="ext-import" type="file" accept=".json,application/json" node_ref=import_input on:change=on_import />
-            {move || message.get().map(|m| match m {
-                Ok(s) => view! { <p class="note" role="status">{s}</p> }.into_any(),
-                Err(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
-            })}
+            <Outcome msg=message />
             <h3>"Changelog"</h3>
             <ol class="versions" aria-label="Tokenizer versions">{list}</ol>
         </section>

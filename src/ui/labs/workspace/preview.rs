@@ -7,11 +7,11 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::state::{commit, now_iso, Ctx, Parent};
+use super::state::{derive, Ctx};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::search::{RowFilter, Scope, Search};
 use crate::core::dataset::transform::{edit_row, filter_rows, remove_row, FIELDS};
-use crate::core::dataset::workspace::Transform;
+use crate::ui::widgets::outcome::Outcome;
 use crate::web::tick::{now_ms, sleep, yield_now};
 
 /// Characters of a field shown in a table cell (the editor shows all).
@@ -124,18 +124,8 @@ pub fn PreviewPanel(ctx: Ctx) -> impl IntoView {
         spawn_local(async move {
             let (kept, params) = filter_rows(&rows, &s);
             let n = kept.len();
-            let created = now_iso();
             let q = ctx.quarantine.get_untracked().as_ref().clone();
-            let t = Transform {
-                name: "filter",
-                params,
-                created: &created,
-                quarantined: q.len(),
-                tokenizer: None,
-                note: "",
-                schema: None,
-            };
-            if let Some((v, _)) = commit(ctx, kept, q, t, Parent::Current).await {
+            if let Some(v) = derive(ctx, "filter", params, kept, q).await {
                 ctx.info(format!(
                     "Kept {n} of {} rows ({}): version {}.",
                     rows.len(),
@@ -262,10 +252,7 @@ pub fn PreviewPanel(ctx: Ctx) -> impl IntoView {
                 </select>
             </div>
             {move || editing.get().map(|i| view! { <RowEditor ctx=ctx index=i editing=editing msg=edit_msg /> })}
-            {move || edit_msg.get().map(|m| match m {
-                Ok(s) => view! { <p class="note" role="status">{s}</p> }.into_any(),
-                Err(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
-            })}
+            <Outcome msg=edit_msg />
         </section>
     }
 }
@@ -308,18 +295,8 @@ fn RowEditor(
         }
         last_params["fields"] = serde_json::json!(changed);
         spawn_local(async move {
-            let created = now_iso();
             let q = ctx.quarantine.get_untracked().as_ref().clone();
-            let t = Transform {
-                name: "edit",
-                params: last_params,
-                created: &created,
-                quarantined: q.len(),
-                tokenizer: None,
-                note: "",
-                schema: None,
-            };
-            if let Some((v, _)) = commit(ctx, current, q, t, Parent::Current).await {
+            if let Some(v) = derive(ctx, "edit", last_params, current, q).await {
                 msg.set(Some(Ok(format!(
                     "Row {} edited ({}): version {}.",
                     index + 1,
@@ -340,18 +317,8 @@ fn RowEditor(
             return;
         };
         spawn_local(async move {
-            let created = now_iso();
             let q = ctx.quarantine.get_untracked().as_ref().clone();
-            let t = Transform {
-                name: "remove",
-                params,
-                created: &created,
-                quarantined: q.len(),
-                tokenizer: None,
-                note: "",
-                schema: None,
-            };
-            if let Some((v, _)) = commit(ctx, next, q, t, Parent::Current).await {
+            if let Some(v) = derive(ctx, "remove", params, next, q).await {
                 msg.set(Some(Ok(format!(
                     "Row {} removed: version {} (the previous version still has it).",
                     index + 1,

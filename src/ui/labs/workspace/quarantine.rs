@@ -9,11 +9,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
-use super::state::{commit, now_iso, Ctx, Parent};
+use super::state::{derive, Ctx};
 use crate::core::dataset::parse::RawValue;
 use crate::core::dataset::transform::{insert_fixed, FIELDS};
 use crate::core::dataset::validate::{fix_fields, quarantine_to_jsonl, Quarantined};
-use crate::core::dataset::workspace::Transform;
+use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::download;
 
 /// Quarantined rows shown per page.
@@ -116,10 +116,7 @@ pub fn QuarantinePanel(ctx: Ctx) -> impl IntoView {
                     <button type="button" on:click=move |_| page.update(|p| *p += 1) disabled=move || { page.get() + 1 >= pages() }>"Next quarantined"</button>
                 </div>
             </Show>
-            {move || msg.get().map(|m| match m {
-                Ok(s) => view! { <p class="note" role="status">{s}</p> }.into_any(),
-                Err(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
-            })}
+            <Outcome msg=msg />
         </section>
     }
 }
@@ -192,17 +189,7 @@ fn QuarantineItem(
                     q.remove(at);
                     let line = item.row.line;
                     spawn_local(async move {
-                        let created = now_iso();
-                        let t = Transform {
-                            name: "fix",
-                            params,
-                            created: &created,
-                            quarantined: q.len(),
-                            tokenizer: None,
-                            note: "",
-                            schema: None,
-                        };
-                        if let Some((v, _)) = commit(ctx, next, q, t, Parent::Current).await {
+                        if let Some(v) = derive(ctx, "fix", params, next, q).await {
                             msg.set(Some(Ok(format!(
                                 "The row from line {line} is fixed and accepted: version {}.",
                                 v.id
@@ -232,17 +219,7 @@ fn QuarantineItem(
             let params = json!({ "discard": { "source": item.source, "line": item.row.line, "index": item.row.index } });
             let line = item.row.line;
             spawn_local(async move {
-                let created = now_iso();
-                let t = Transform {
-                    name: "discard",
-                    params,
-                    created: &created,
-                    quarantined: q.len(),
-                    tokenizer: None,
-                    note: "",
-                    schema: None,
-                };
-                if let Some((v, _)) = commit(ctx, rows, q, t, Parent::Current).await {
+                if let Some(v) = derive(ctx, "discard", params, rows, q).await {
                     msg.set(Some(Ok(format!(
                         "Discarded the row from line {line}: version {} (the previous version still lists it).",
                         v.id

@@ -227,6 +227,30 @@ pub async fn commit(
     Some((v, added))
 }
 
+/// Makes the version a hand-made transform of the current version gives: `name` with `params`, new rows
+/// and quarantine (see [`commit`]). `None` if cancelled.
+pub async fn derive(
+    ctx: Ctx,
+    name: &str,
+    params: serde_json::Value,
+    rows: Vec<Record>,
+    quarantine: Vec<Quarantined>,
+) -> Option<DatasetVersion> {
+    let created = now_iso();
+    let t = Transform {
+        name,
+        params,
+        created: &created,
+        quarantined: quarantine.len(),
+        tokenizer: None,
+        note: "",
+        schema: None,
+    };
+    commit(ctx, rows, quarantine, t, Parent::Current)
+        .await
+        .map(|(v, _)| v)
+}
+
 /// A version's rows: from this tab's memory, or from storage.
 pub async fn rows_of(ctx: Ctx, id: &str) -> Result<Arc<Vec<Record>>, String> {
     if let Some(r) = ctx.cache.with_value(|c| c.get(id).cloned()) {

@@ -12,6 +12,7 @@ use super::state::{quarantine_of, rows_of, save, show_version, Ctx, Saved};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::validate::{quarantine_from_store, quarantine_to_store};
 use crate::core::dataset::workspace::{export_zip, import_zip, Workspace};
+use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::{chosen_file, download, read_file_bytes};
 use crate::web::idb::usage;
 
@@ -185,10 +186,7 @@ pub fn StoragePanel(ctx: Ctx) -> impl IntoView {
                 </button>
                 {move || confirm_delete.get().then(|| view! { <button type="button" on:click=move |_| confirm_delete.set(false)>"Keep it"</button> })}
             </div>
-            {move || msg.get().map(|m| match m {
-                Ok(s) => view! { <p class="note" role="status">{s}</p> }.into_any(),
-                Err(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
-            })}
+            <Outcome msg=msg />
         </section>
     }
 }

@@ -11,6 +11,7 @@ use super::state::{rows_of, save, switch_to, Ctx};
 use crate::core::dataset::content::canonical_json;
 use crate::core::dataset::record::{to_csv, to_json_array, to_jsonl};
 use crate::core::dataset::workspace::{DatasetVersion, Workspace};
+use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::download;
 
 /// `2026-11-24T21:40:00.000Z` → `2026-11-24 21:40`.
@@ -244,10 +245,7 @@ pub fn VersionsPanel(ctx: Ctx) -> impl IntoView {
                 <button type="button" on:click=move |_| export("csv")>"Export CSV"</button>
                 {move || selected.get().map(|_| view! { <button type="button" on:click=move |_| selected.set(None)>"Back to the current version"</button> })}
             </div>
-            {move || msg.get().map(|m| match m {
-                Ok(s) => view! { <p class="note" role="status">{s}</p> }.into_any(),
-                Err(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
-            })}
+            <Outcome msg=msg />
         </section>
     }
 }
