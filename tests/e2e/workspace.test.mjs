@@ -312,6 +312,11 @@ test("schema drift, keyboard audit in the scorecard, and the workspace zip round
     await other.close();
   }
 
+  // Importing it into the workspace it came from adds nothing, and the export is still the same bytes.
+  await page.getByLabel("Import workspace (zip)").setInputFiles(zip.path);
+  await page.getByText("0 new version(s), 2 already here", { exact: false }).waitFor({ timeout: WAIT });
+  assert.ok((await download(page, "Export workspace")).bytes.equals(zip.bytes));
+
   // Deleting needs confirmation.
   await page.getByRole("button", { name: "Delete workspace" }).click();
   await expectTestIds(page, { "dataset-version-id": current });

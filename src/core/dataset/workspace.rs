@@ -251,6 +251,26 @@ impl Workspace {
         chain
     }
 
+    /// Adds the versions of `other` that this workspace does not have (ids are content addresses, so a
+    /// version with the same id is the same version), takes audits it has no audit for, and makes
+    /// `other`'s current version current. Nothing here is removed or changed. Returns the ids added.
+    pub fn merge(&mut self, other: &Workspace) -> Vec<String> {
+        let mut added = Vec::new();
+        for v in &other.versions {
+            if self.get(&v.id).is_none() {
+                self.versions.push(v.clone());
+                added.push(v.id.clone());
+            }
+        }
+        for (id, a) in &other.audits {
+            self.audits.entry(id.clone()).or_insert_with(|| a.clone());
+        }
+        if other.current.is_some() {
+            self.current = other.current.clone();
+        }
+        added
+    }
+
     /// Starts (or restarts) a sample audit of `size` rows of version `id`, drawn with `seed`.
     pub fn start_audit(&mut self, id: &str, size: usize, seed: u64) -> Result<&Audit, String> {
         let rows = self
@@ -543,6 +563,24 @@ mod tests {
         assert!(ws.remove(&v1.id).unwrap_err().contains("later versions"));
         ws.remove(&v2.id).unwrap();
         assert_eq!(ws.versions.len(), 2);
+    }
+
+    #[test]
+    fn merging_adds_only_what_is_new() {
+        let mut a = Workspace::default();
+        let v1 = a.add(&[rec("a", "1", 1)], t("import"));
+        let mut b = a.clone();
+        let v2 = b.add(&[rec("b", "2", 1)], t("edit"));
+        b.start_audit(&v2.id, 1, 3).unwrap();
+        let mut c = a.clone();
+        c.start_audit(&v1.id, 1, 9).unwrap();
+        assert_eq!(c.merge(&b), vec![v2.id.clone()]);
+        assert_eq!(c.current.as_deref(), Some(v2.id.as_str()));
+        assert_eq!(c.audits[&v1.id].seed, 9, "an audit here is kept");
+        assert_eq!(c.audits[&v2.id].seed, 3);
+        let before = c.clone();
+        assert!(c.merge(&b).is_empty(), "merging again adds nothing");
+        assert_eq!(c, before);
     }
 
     #[test]

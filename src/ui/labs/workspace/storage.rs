@@ -31,7 +31,6 @@ fn mb(bytes: f64) -> String {
 pub fn StoragePanel(ctx: Ctx) -> impl IntoView {
     let used = RwSignal::new(None::<(f64, f64)>);
     let confirm_delete = RwSignal::new(false);
-    let confirm_replace = RwSignal::new(None::<String>);
     let zip_input = NodeRef::<Input>::new();
     let msg = RwSignal::new(None::<Result<String, String>>);
 
@@ -116,20 +115,12 @@ pub fn StoragePanel(ctx: Ctx) -> impl IntoView {
                     return;
                 }
             };
-            let has_work = ctx.ws.with_untracked(|w| !w.versions.is_empty());
-            if has_work && confirm_replace.get_untracked().as_deref() != Some(name.as_str()) {
-                confirm_replace.set(Some(name.clone()));
-                msg.set(Some(Err(format!(
-                    "Importing {name} replaces this workspace ({} versions). Export this one first if you want to keep it, then choose the file again to confirm.",
-                    ctx.ws.with_untracked(|w| w.versions.len())
-                ))));
-                return;
-            }
-            confirm_replace.set(None);
-            replace(ctx, files.workspace, files.rows, files.quarantine).await;
+            let total = files.workspace.versions.len();
+            let added = merge(ctx, files.workspace, files.rows, files.quarantine).await;
             msg.set(Some(Ok(format!(
-                "Imported the workspace from {name}: {} versions, current {}.",
-                ctx.ws.with_untracked(|w| w.versions.len()),
+                "Imported the workspace from {name}: {} new version(s), {} already here; current is {}.",
+                added,
+                total - added,
                 ctx.current_id().unwrap_or_else(|| "none".into())
             ))));
         });
@@ -191,40 +182,36 @@ pub fn StoragePanel(ctx: Ctx) -> impl IntoView {
     }
 }
 
-/// Replaces the workspace with an imported one and saves all of it.
-async fn replace(
+/// Merges an imported workspace into this one (versions are content-addressed, so nothing here is
+/// overwritten: versions it lacks are added), makes the import's current version current, and saves.
+/// Returns how many versions were added.
+async fn merge(
     ctx: Ctx,
     ws: Workspace,
-    rows: BTreeMap<String, Vec<Record>>,
-    quarantine: BTreeMap<String, String>,
-) {
-    if let Some(store) = ctx.store.get_value() {
-        if let Err(e) = store.clear().await {
-            ctx.error(e.to_string());
-        }
+    mut rows: BTreeMap<String, Vec<Record>>,
+    mut quarantine: BTreeMap<String, String>,
+) -> usize {
+    let added = ctx
+        .ws
+        .try_update(|w| w.merge(&ws))
+        .expect("the page is alive");
+    for id in &added {
+        let r = rows.remove(id).unwrap_or_default();
+        let q = quarantine
+            .remove(id)
+            .map(|q| quarantine_from_store(&q).unwrap_or_default())
+            .unwrap_or_default();
+        ctx.cache.update_value(|c| {
+            c.insert(id.clone(), Arc::new(r));
+        });
+        ctx.qcache.update_value(|c| {
+            c.insert(id.clone(), Arc::new(q));
+        });
+        ctx.unsaved.update_value(|u| u.push(id.clone()));
     }
-    let ids: Vec<String> = ws.versions.iter().map(|v| v.id.clone()).collect();
-    ctx.cache.update_value(|c| {
-        c.clear();
-        for (id, r) in rows {
-            c.insert(id, Arc::new(r));
-        }
-    });
-    ctx.qcache.update_value(|c| {
-        c.clear();
-        for (id, q) in quarantine {
-            c.insert(id, Arc::new(quarantine_from_store(&q).unwrap_or_default()));
-        }
-    });
-    ctx.unsaved.set_value(ids);
-    let current = ws.current.clone();
-    ctx.ws.set(ws);
-    match current {
-        Some(id) => show_version(ctx, &id).await,
-        None => {
-            ctx.rows.set(Arc::new(Vec::new()));
-            ctx.quarantine.set(Arc::new(Vec::new()));
-        }
+    if let Some(id) = ctx.current_id() {
+        show_version(ctx, &id).await;
     }
     save(ctx).await;
+    added.len()
 }
