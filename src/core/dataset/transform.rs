@@ -40,35 +40,59 @@ pub fn edit_row(
     field: &str,
     value: &str,
 ) -> Result<(Vec<Record>, Value), String> {
-    if index >= rows.len() {
+    edit_fields(rows, index, &[(field, value)])
+}
+
+/// `rows` with several fields of row `index` set at once (one copy of the rows, one version); fields whose
+/// text does not change are left out. The row's provenance notes which fields were edited.
+pub fn edit_fields(
+    rows: &[Record],
+    index: usize,
+    values: &[(&str, &str)],
+) -> Result<(Vec<Record>, Value), String> {
+    let Some(old) = rows.get(index) else {
         return Err(format!(
             "There is no row {index}: this version has {} rows.",
             rows.len()
         ));
-    }
-    let mut out = rows.to_vec();
-    let r = &mut out[index];
-    let slot = match field {
-        "instruction" => &mut r.instruction,
-        "input" => &mut r.input,
-        "output" => &mut r.output,
-        other => {
-            return Err(format!(
-                "\"{other}\" is not a field; use instruction, input or output."
-            ))
-        }
     };
-    if slot == value {
+    let mut edited = old.clone();
+    let mut changed = Vec::new();
+    for (field, value) in values {
+        let slot = match *field {
+            "instruction" => &mut edited.instruction,
+            "input" => &mut edited.input,
+            "output" => &mut edited.output,
+            other => {
+                return Err(format!(
+                    "\"{other}\" is not a field; use instruction, input or output."
+                ))
+            }
+        };
+        if slot != value {
+            *slot = (*value).to_owned();
+            changed.push(*field);
+        }
+    }
+    if changed.is_empty() {
         return Err("Nothing changed: the new text is the same as the old.".into());
     }
-    *slot = value.to_owned();
-    let note = format!("edited by hand: \"{field}\"");
-    r.provenance.note = Some(match r.provenance.note.take() {
-        Some(old) if !old.contains(&note) => format!("{old}; {note}"),
-        Some(old) => old,
-        None => note,
-    });
-    Ok((out, json!({ "row": index, "field": field })))
+    for field in &changed {
+        let note = format!("edited by hand: \"{field}\"");
+        edited.provenance.note = Some(match edited.provenance.note.take() {
+            Some(old) if !old.contains(&note) => format!("{old}; {note}"),
+            Some(old) => old,
+            None => note,
+        });
+    }
+    let mut out = rows.to_vec();
+    out[index] = edited;
+    let params = if let [one] = changed.as_slice() {
+        json!({ "row": index, "field": one })
+    } else {
+        json!({ "row": index, "fields": changed })
+    };
+    Ok((out, params))
 }
 
 /// `rows` without row `index`.

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use super::state::{derive, Ctx};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::search::{RowFilter, Scope, Search};
-use crate::core::dataset::transform::{edit_row, filter_rows, remove_row, FIELDS};
+use crate::core::dataset::transform::{edit_fields, filter_rows, remove_row, FIELDS};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::tick::{now_ms, sleep, yield_now};
 
@@ -278,22 +278,33 @@ fn RowEditor(
     let confirm_remove = RwSignal::new(false);
     let save = move |_| {
         let rows = ctx.rows.get_untracked();
-        let mut current: Vec<Record> = rows.as_ref().clone();
-        let mut changed = Vec::new();
-        let mut last_params = serde_json::Value::Null;
-        for (k, f) in FIELDS.iter().enumerate() {
-            let v = values[k].get_untracked();
-            if let Ok((next, params)) = edit_row(&current, index, f, &v) {
-                current = next;
-                changed.push(*f);
-                last_params = params;
+        let texts: Vec<String> = values.iter().map(|v| v.get_untracked()).collect();
+        let pairs: Vec<(&str, &str)> = FIELDS
+            .iter()
+            .zip(&texts)
+            .map(|(f, t)| (*f, t.as_str()))
+            .collect();
+        let (current, last_params) = match edit_fields(&rows, index, &pairs) {
+            Ok(x) => x,
+            Err(e) => {
+                msg.set(Some(Err(e)));
+                return;
             }
-        }
-        if changed.is_empty() {
-            msg.set(Some(Err("Nothing changed: edit a field first.".into())));
-            return;
-        }
-        last_params["fields"] = serde_json::json!(changed);
+        };
+        let changed: Vec<&str> = FIELDS
+            .iter()
+            .zip(&texts)
+            .filter(|(f, t)| {
+                let old = &rows[index];
+                let was = match **f {
+                    "instruction" => &old.instruction,
+                    "input" => &old.input,
+                    _ => &old.output,
+                };
+                was != *t
+            })
+            .map(|(f, _)| *f)
+            .collect();
         spawn_local(async move {
             let q = ctx.quarantine.get_untracked().as_ref().clone();
             if let Some(v) = derive(ctx, "edit", last_params, current, q).await {
