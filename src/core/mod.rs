@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod dataset;
 pub mod labs;
+pub mod quality;
 pub mod stats;
 pub mod tokenize;
 pub mod urlstate;
