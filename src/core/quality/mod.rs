@@ -2,5 +2,6 @@
 //! duplicates by MinHash with LSH banding. Pure Rust, no web types; the quality lab drives it in slices.
 
 pub mod exact;
+pub mod gates;
 pub mod minhash;
 pub mod shingle;

@@ -1,0 +1,595 @@
+//! Quality gates over a dataset version (slides 6, 14, 24): each gate looks at one row and says whether it
+//! passes, why not, and a score in 0..1 (1 = clean), so a cleaning step can explain every removal.
+//!
+//! Gates are cheap text checks — proxies, not judges: they find rows a person should look at (a refusal,
+//! a truncated answer, a leaked email address), and the sample audit confirms. Their settings are a
+//! serialisable [`GateConfig`], saved with the version a cleaning produces so it can be reproduced.
+
+use serde::{Deserialize, Serialize};
+
+use super::exact::normalise;
+use crate::core::dataset::record::Record;
+
+/// The gates, in the order the scorecard lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gate {
+    EmptyField,
+    Length,
+    TokenLength,
+    Refusal,
+    RepeatsInstruction,
+    Truncated,
+    Repetition,
+    ScriptMismatch,
+    Pii,
+    SafetyWords,
+    Placeholder,
+}
+
+impl Gate {
+    pub const ALL: [Gate; 11] = [
+        Gate::EmptyField,
+        Gate::Length,
+        Gate::TokenLength,
+        Gate::Refusal,
+        Gate::RepeatsInstruction,
+        Gate::Truncated,
+        Gate::Repetition,
+        Gate::ScriptMismatch,
+        Gate::Pii,
+        Gate::SafetyWords,
+        Gate::Placeholder,
+    ];
+}
+
+/// Settings of every gate (all editable in the lab).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateConfig {
+    pub enabled: Vec<Gate>,
+    /// Instruction length bounds in characters.
+    pub instruction_chars: (usize, usize),
+    /// Output length bounds in characters.
+    pub output_chars: (usize, usize),
+    /// Instruction and output bounds in tokens (used when token counts are given).
+    pub instruction_tokens: (usize, usize),
+    pub output_tokens: (usize, usize),
+    /// Phrases that mark a refusal or assistant boilerplate (matched case-insensitively).
+    pub refusals: Vec<String>,
+    /// Word n-gram size and the share of repeated n-grams above which output is degenerate.
+    pub repetition_n: usize,
+    pub repetition_max: f64,
+    /// Words that need a safety review (matched as whole words, case-insensitively).
+    pub safety_words: Vec<String>,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        let list = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect();
+        GateConfig {
+            enabled: Gate::ALL.to_vec(),
+            instruction_chars: (8, 4000),
+            output_chars: (1, 8000),
+            instruction_tokens: (2, 1024),
+            output_tokens: (1, 2048),
+            refusals: list(&[
+                "as an ai language model",
+                "as an ai model",
+                "i cannot",
+                "i can't help",
+                "i'm sorry, but",
+                "i am sorry, but",
+                "i'm unable to",
+                "i am unable to",
+                "as a large language model",
+            ]),
+            repetition_n: 3,
+            repetition_max: 0.3,
+            safety_words: list(&["kill", "bomb", "suicide", "weapon"]),
+        }
+    }
+}
+
+/// Why a row failed one gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    pub gate: Gate,
+    /// 1 = clean, 0 = clearly bad.
+    pub score: f64,
+    /// What was found, for the person reviewing.
+    pub reason: String,
+}
+
+fn flag(gate: Gate, score: f64, reason: impl Into<String>) -> Flag {
+    Flag {
+        gate,
+        score: score.clamp(0.0, 1.0),
+        reason: reason.into(),
+    }
+}
+
+/// The flags a row raises (empty: it passes every enabled gate). `tokens` are the row's
+/// (instruction, output) token counts, when a tokenizer is chosen.
+pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Vec<Flag> {
+    let on = |g: Gate| cfg.enabled.contains(&g);
+    let mut out = Vec::new();
+    let (ins, outp) = (r.instruction.trim(), r.output.trim());
+    if on(Gate::EmptyField) {
+        for (name, v) in [("instruction", ins), ("output", outp)] {
+            if v.is_empty() {
+                out.push(flag(
+                    Gate::EmptyField,
+                    0.0,
+                    format!("\"{name}\" is empty or only whitespace"),
+                ));
+            }
+        }
+    }
+    if on(Gate::Length) {
+        for (name, v, (lo, hi)) in [
+            ("instruction", ins, cfg.instruction_chars),
+            ("output", outp, cfg.output_chars),
+        ] {
+            let n = v.chars().count();
+            if n < lo || n > hi {
+                let off = if n < lo {
+                    (lo - n) as f64 / lo.max(1) as f64
+                } else {
+                    (n - hi) as f64 / hi.max(1) as f64
+                };
+                out.push(flag(
+                    Gate::Length,
+                    1.0 - off,
+                    format!("\"{name}\" has {n} characters, outside {lo}–{hi}"),
+                ));
+            }
+        }
+    }
+    if let (true, Some((ti, to))) = (on(Gate::TokenLength), tokens) {
+        for (name, n, (lo, hi)) in [
+            ("instruction", ti, cfg.instruction_tokens),
+            ("output", to, cfg.output_tokens),
+        ] {
+            if n < lo || n > hi {
+                out.push(flag(
+                    Gate::TokenLength,
+                    0.0,
+                    format!("\"{name}\" has {n} tokens, outside {lo}–{hi}"),
+                ));
+            }
+        }
+    }
+    if on(Gate::Refusal) {
+        let lower = outp.to_lowercase();
+        if let Some(p) = cfg
+            .refusals
+            .iter()
+            .find(|p| !p.is_empty() && lower.contains(&p.to_lowercase()))
+        {
+            out.push(flag(
+                Gate::Refusal,
+                0.0,
+                format!("the output contains the refusal/boilerplate phrase \"{p}\""),
+            ));
+        }
+    }
+    if on(Gate::RepeatsInstruction) {
+        let (ni, no) = (normalise(ins), normalise(outp));
+        if !no.is_empty() && (no == ni || (no.len() >= 20 && ni.contains(&no))) {
+            out.push(flag(
+                Gate::RepeatsInstruction,
+                0.0,
+                "the output only repeats the instruction",
+            ));
+        }
+    }
+    if on(Gate::Truncated) {
+        if outp.matches("```").count() % 2 == 1 {
+            out.push(flag(
+                Gate::Truncated,
+                0.0,
+                "the output opens a code fence (```) it never closes",
+            ));
+        } else if outp.split_whitespace().count() >= 8 && !ends_cleanly(outp) {
+            out.push(flag(
+                Gate::Truncated,
+                0.3,
+                "the output stops mid-sentence (no closing punctuation)",
+            ));
+        }
+    }
+    if on(Gate::Repetition) {
+        let share = repeated_share(outp, cfg.repetition_n.max(1));
+        if share > cfg.repetition_max {
+            out.push(flag(
+                Gate::Repetition,
+                1.0 - share,
+                format!(
+                    "{:.0}% of the output's {}-word sequences are repeats",
+                    share * 100.0,
+                    cfg.repetition_n
+                ),
+            ));
+        }
+    }
+    if on(Gate::ScriptMismatch) {
+        if let (Some(a), Some(b)) = (dominant_script(ins), dominant_script(outp)) {
+            if a != b {
+                out.push(flag(
+                    Gate::ScriptMismatch,
+                    0.2,
+                    format!("the instruction is in {a} script, the output in {b}"),
+                ));
+            }
+        }
+    }
+    if on(Gate::Pii) {
+        for field in [&r.instruction, &r.input, &r.output] {
+            if let Some(what) = find_pii(field) {
+                out.push(flag(
+                    Gate::Pii,
+                    0.0,
+                    format!("possible personal data or secret: {what}"),
+                ));
+                break;
+            }
+        }
+    }
+    if on(Gate::SafetyWords) {
+        let words: Vec<String> =
+            super::shingle::words(&format!("{} {} {}", r.instruction, r.input, r.output));
+        if let Some(w) = cfg
+            .safety_words
+            .iter()
+            .find(|w| words.iter().any(|x| x == &w.to_lowercase()))
+        {
+            out.push(flag(
+                Gate::SafetyWords,
+                0.5,
+                format!("contains \"{w}\" — review for safety"),
+            ));
+        }
+    }
+    if on(Gate::Placeholder) {
+        let lower = format!("{} {}", r.instruction, r.output).to_lowercase();
+        let found = [
+            "lorem ipsum",
+            "todo",
+            "[insert",
+            "<insert",
+            "placeholder",
+            "xxx",
+        ]
+        .iter()
+        .find(|p| contains_word_like(&lower, p));
+        if let Some(p) = found {
+            out.push(flag(
+                Gate::Placeholder,
+                0.0,
+                format!("placeholder text \"{p}\""),
+            ));
+        }
+    }
+    out
+}
+
+fn ends_cleanly(s: &str) -> bool {
+    let last = s.trim_end().chars().last().unwrap_or('.');
+    matches!(
+        last,
+        '.' | '!' | '?' | '"' | '\'' | ')' | ']' | '`' | ':' | '…' | '。' | '！' | '？' | '*'
+    ) || last.is_ascii_digit()
+        || s.trim_end().ends_with("```")
+}
+
+/// `needle` found where it is not part of a longer word (so "todo" is not found in "mastodon").
+fn contains_word_like(hay: &str, needle: &str) -> bool {
+    hay.match_indices(needle).any(|(at, m)| {
+        let before = hay[..at].chars().last();
+        let after = hay[at + m.len()..].chars().next();
+        let alnum = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+        (!alnum(before) || !needle.starts_with(|c: char| c.is_alphanumeric()))
+            && (!alnum(after) || !needle.ends_with(|c: char| c.is_alphanumeric()))
+    })
+}
+
+/// The share of word n-grams that repeat an earlier one (0 for texts shorter than 2n words).
+pub fn repeated_share(text: &str, n: usize) -> f64 {
+    let words = super::shingle::word_hashes(text);
+    if words.len() < 2 * n {
+        return 0.0;
+    }
+    let grams: Vec<&[u64]> = words.windows(n).collect();
+    let mut seen = std::collections::HashSet::with_capacity(grams.len());
+    let repeats = grams.iter().filter(|g| !seen.insert(**g)).count();
+    repeats as f64 / grams.len() as f64
+}
+
+/// The writing system most letters of `text` are in, if it has letters.
+pub fn dominant_script(text: &str) -> Option<&'static str> {
+    let mut counts = [0usize; 7];
+    const NAMES: [&str; 7] = [
+        "Latin",
+        "Cyrillic",
+        "Greek",
+        "Arabic",
+        "Hebrew",
+        "CJK",
+        "Devanagari",
+    ];
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        let i = match c as u32 {
+            0x0041..=0x024F | 0x1E00..=0x1EFF => 0,
+            0x0400..=0x04FF => 1,
+            0x0370..=0x03FF => 2,
+            0x0600..=0x06FF | 0x0750..=0x077F => 3,
+            0x0590..=0x05FF => 4,
+            0x3040..=0x30FF | 0x3400..=0x9FFF | 0xAC00..=0xD7AF => 5,
+            0x0900..=0x097F => 6,
+            _ => continue,
+        };
+        counts[i] += 1;
+    }
+    let (i, &n) = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
+    (n > 0).then_some(NAMES[i])
+}
+
+/// The first thing in `text` that looks like an email address, a phone number or a secret key.
+pub fn find_pii(text: &str) -> Option<String> {
+    for token in text
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '<' | '>' | '"'))
+    {
+        let t = token.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '\''));
+        if let Some((user, domain)) = t.split_once('@') {
+            if !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && domain
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+            {
+                return Some("an email address".into());
+            }
+        }
+        let key_like = (t.starts_with("sk-") && t.len() >= 23)
+            || (t.starts_with("AKIA")
+                && t.len() == 20
+                && t.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+            || (t.starts_with("ghp_") && t.len() >= 36);
+        if key_like {
+            return Some("an API key".into());
+        }
+    }
+    // Phone numbers: 9–15 digits in a run that may hold spaces, dashes, dots and one leading +.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit()
+            || (bytes[i] == b'+' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
+            let start = i;
+            let mut digits = 0;
+            while i < bytes.len()
+                && (bytes[i].is_ascii_digit()
+                    || matches!(bytes[i], b' ' | b'-' | b'.' | b'(' | b')' | b'+'))
+            {
+                if bytes[i].is_ascii_digit() {
+                    digits += 1;
+                }
+                i += 1;
+            }
+            let run = text[start..i].trim();
+            if (9..=15).contains(&digits) && run.contains([' ', '-', '+', '(']) {
+                return Some("a phone number".into());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Pass counts per gate over many rows, and the batch pass rate (rows that pass every enabled gate).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GateReport {
+    pub rows: usize,
+    /// Rows passing every gate.
+    pub passed: usize,
+    /// (gate, rows it flagged).
+    pub per_gate: Vec<(Gate, usize)>,
+    /// Flags of each failing row, by row index.
+    pub flagged: Vec<(usize, Vec<Flag>)>,
+}
+
+impl GateReport {
+    pub fn pass_rate(&self) -> f64 {
+        if self.rows == 0 {
+            1.0
+        } else {
+            self.passed as f64 / self.rows as f64
+        }
+    }
+
+    /// Adds one row's flags.
+    pub fn add(&mut self, index: usize, flags: Vec<Flag>) {
+        self.rows += 1;
+        if flags.is_empty() {
+            self.passed += 1;
+            return;
+        }
+        let mut gates: Vec<Gate> = flags.iter().map(|f| f.gate).collect();
+        gates.sort_unstable();
+        gates.dedup();
+        for g in gates {
+            match self.per_gate.iter_mut().find(|(x, _)| *x == g) {
+                Some((_, n)) => *n += 1,
+                None => self.per_gate.push((g, 1)),
+            }
+        }
+        self.per_gate.sort_unstable_by_key(|(g, _)| *g);
+        self.flagged.push((index, flags));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::dataset::record::Provenance;
+
+    fn rec(i: &str, o: &str) -> Record {
+        Record {
+            instruction: i.into(),
+            input: String::new(),
+            output: o.into(),
+            provenance: Provenance::file("t.json", 1),
+        }
+    }
+
+    fn gates(i: &str, o: &str) -> Vec<Gate> {
+        check(&rec(i, o), &GateConfig::default(), None)
+            .iter()
+            .map(|f| f.gate)
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_row_passes() {
+        assert!(gates(
+            "Name the capital of France.",
+            "Paris is the capital of France."
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn each_gate_catches_its_case() {
+        assert_eq!(
+            gates("Name the capital of France.", "   "),
+            [Gate::EmptyField, Gate::Length]
+        );
+        assert!(gates("Hi", "Hello there.").contains(&Gate::Length));
+        assert_eq!(
+            gates(
+                "Explain recursion please.",
+                "As an AI language model, I cannot do that."
+            ),
+            [Gate::Refusal]
+        );
+        assert!(gates(
+            "Summarise the causes of the war.",
+            "Summarise the causes of the war"
+        )
+        .contains(&Gate::RepeatsInstruction));
+        assert_eq!(
+            gates(
+                "Write a loop in Python.",
+                "Here it is:\n```python\nfor i in range(3):"
+            ),
+            [Gate::Truncated]
+        );
+        assert_eq!(
+            gates("Describe the sea in detail.", "The sea is blue and deep and the sea is wide and the sea is blue and deep and the sea is wide and"),
+            [Gate::Truncated, Gate::Repetition]
+        );
+        assert_eq!(
+            gates("Translate 'good morning' to Russian.", "Доброе утро"),
+            [Gate::ScriptMismatch]
+        );
+        assert_eq!(
+            gates(
+                "Who do I contact about billing?",
+                "Write to jane.doe@example.com for help."
+            ),
+            [Gate::Pii]
+        );
+        assert_eq!(
+            gates(
+                "What is the support number?",
+                "Call +1 (555) 010-9999 today."
+            ),
+            [Gate::Pii]
+        );
+        assert_eq!(
+            gates(
+                "Show the config.",
+                "Use key sk-abcdefghijklmnopqrstuvwx here."
+            ),
+            [Gate::Pii]
+        );
+        assert_eq!(
+            gates(
+                "How is a bomb disposal robot used?",
+                "It removes threats safely."
+            ),
+            [Gate::SafetyWords]
+        );
+        assert_eq!(
+            gates("Write a product blurb.", "Lorem ipsum dolor sit amet."),
+            [Gate::Placeholder]
+        );
+        assert_eq!(
+            gates("Write a short greeting.", "[Insert greeting here]."),
+            [Gate::Placeholder]
+        );
+    }
+
+    #[test]
+    fn edge_cases_that_must_pass() {
+        // Years and version numbers are not phone numbers; "todo" inside a word is not a placeholder.
+        assert!(gates(
+            "When was Python 3.12 released?",
+            "Python 3.12 was released in October 2023."
+        )
+        .is_empty());
+        assert!(gates(
+            "What is Mastodon?",
+            "Mastodon is a federated social network."
+        )
+        .is_empty());
+        // A short answer without a full stop is not "truncated".
+        assert!(gates("Name a primary colour.", "Blue").is_empty());
+        // An email-like string without a domain dot is not an address.
+        assert!(find_pii("@user mentioned it").is_none());
+        assert!(
+            gates("Translate 'cat' to French.", "chat").is_empty(),
+            "both Latin"
+        );
+    }
+
+    #[test]
+    fn token_bounds_and_config() {
+        let cfg = GateConfig {
+            enabled: vec![Gate::TokenLength],
+            ..GateConfig::default()
+        };
+        let r = rec("Say hi.", "Hi.");
+        assert!(
+            check(&r, &cfg, None).is_empty(),
+            "no tokenizer, no token gate"
+        );
+        assert_eq!(check(&r, &cfg, Some((3, 5000))).len(), 1);
+        let json = serde_json::to_string(&GateConfig::default()).unwrap();
+        let back: GateConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, GateConfig::default());
+    }
+
+    #[test]
+    fn batch_report() {
+        let cfg = GateConfig::default();
+        let rows = [
+            rec("Name the capital of France.", "Paris."),
+            rec("Name it.", "As an AI language model, no."),
+        ];
+        let mut rep = GateReport::default();
+        for (i, r) in rows.iter().enumerate() {
+            rep.add(i, check(r, &cfg, None));
+        }
+        assert_eq!(rep.pass_rate(), 0.5);
+        assert_eq!(rep.per_gate, vec![(Gate::Refusal, 1)]);
+        assert_eq!(rep.flagged[0].0, 1);
+        assert_eq!(repeated_share("a b c a b c a b c", 3), 4.0 / 7.0);
+        assert_eq!(dominant_script("123 !!"), None);
+    }
+}
