@@ -347,9 +347,9 @@ pub struct WorkspaceFiles {
 /// Writes the whole workspace as one zip: `workspace.json`, then per version (creation order)
 /// `versions/<id>.jsonl` and, when it has quarantined rows, `quarantine/<id>.jsonl`. `rows_of` and
 /// `quarantine_of` give each version's data. Deterministic: the same workspace gives the same bytes.
-pub fn export_zip(
+pub fn export_zip<R: AsRef<[Record]>>(
     ws: &Workspace,
-    rows_of: impl Fn(&str) -> Option<Vec<Record>>,
+    rows_of: impl Fn(&str) -> Option<R>,
     quarantine_of: impl Fn(&str) -> Option<String>,
 ) -> Result<Vec<u8>, String> {
     let mut entries = vec![Entry {
@@ -361,7 +361,7 @@ pub fn export_zip(
             rows_of(&v.id).ok_or_else(|| format!("The rows of version {} are missing.", v.id))?;
         entries.push(Entry {
             name: data_name(&v.id),
-            data: rows_jsonl(&rows).into_bytes(),
+            data: rows_jsonl(rows.as_ref()).into_bytes(),
         });
         if let Some(q) = quarantine_of(&v.id).filter(|q| !q.is_empty()) {
             entries.push(Entry {

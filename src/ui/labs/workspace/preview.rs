@@ -291,20 +291,15 @@ fn RowEditor(
                 return;
             }
         };
-        let changed: Vec<&str> = FIELDS
-            .iter()
-            .zip(&texts)
-            .filter(|(f, t)| {
-                let old = &rows[index];
-                let was = match **f {
-                    "instruction" => &old.instruction,
-                    "input" => &old.input,
-                    _ => &old.output,
-                };
-                was != *t
-            })
-            .map(|(f, _)| *f)
-            .collect();
+        // edit_fields names what it changed: "field" for one, "fields" for several.
+        let changed: Vec<String> = match (&last_params["field"], &last_params["fields"]) {
+            (serde_json::Value::String(f), _) => vec![f.clone()],
+            (_, serde_json::Value::Array(fs)) => fs
+                .iter()
+                .filter_map(|f| f.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
         spawn_local(async move {
             let q = ctx.quarantine.get_untracked().as_ref().clone();
             if let Some(v) = derive(ctx, "edit", last_params, current, q).await {

@@ -179,14 +179,9 @@ fn QuarantineItem(
                 Ok(record) => {
                     let rows = ctx.rows.get_untracked();
                     let (next, params) = insert_fixed(&rows, record);
-                    let mut q = ctx.quarantine.get_untracked().as_ref().clone();
-                    let Some(at) = pos_in(&q, &item) else {
-                        msg.set(Some(Err(
-                            "This row is no longer in the current version's quarantine.".into(),
-                        )));
+                    let Some(q) = without(ctx, &item, msg) else {
                         return;
                     };
-                    q.remove(at);
                     let line = item.row.line;
                     spawn_local(async move {
                         if let Some(v) = derive(ctx, "fix", params, next, q).await {
@@ -208,14 +203,9 @@ fn QuarantineItem(
                 return;
             }
             let rows = ctx.rows.get_untracked().as_ref().clone();
-            let mut q = ctx.quarantine.get_untracked().as_ref().clone();
-            let Some(at) = pos_in(&q, &item) else {
-                msg.set(Some(Err(
-                    "This row is no longer in the current version's quarantine.".into(),
-                )));
+            let Some(q) = without(ctx, &item, msg) else {
                 return;
             };
-            q.remove(at);
             let params = json!({ "discard": { "source": item.source, "line": item.row.line, "index": item.row.index } });
             let line = item.row.line;
             spawn_local(async move {
@@ -261,9 +251,27 @@ fn QuarantineItem(
     }
 }
 
-/// Where `item` is in `q` (by line and index), so removing it works even after a reload.
-fn pos_in(q: &[Quarantined], item: &Quarantined) -> Option<usize> {
-    q.iter().position(|x| {
+/// The current quarantine without `item` (found by source, line and index, so this works after a reload),
+/// or `None` — with a message — if it is no longer there.
+fn without(
+    ctx: Ctx,
+    item: &Quarantined,
+    msg: RwSignal<Option<Result<String, String>>>,
+) -> Option<Vec<Quarantined>> {
+    let mut q = ctx.quarantine.get_untracked().as_ref().clone();
+    let found = q.iter().position(|x| {
         x.row.line == item.row.line && x.row.index == item.row.index && x.source == item.source
-    })
+    });
+    match found {
+        Some(at) => {
+            q.remove(at);
+            Some(q)
+        }
+        None => {
+            msg.set(Some(Err(
+                "This row is no longer in the current version's quarantine.".into(),
+            )));
+            None
+        }
+    }
 }

@@ -72,7 +72,7 @@ pub fn StoragePanel(ctx: Ctx) -> impl IntoView {
             }
             let zip = export_zip(
                 &ws,
-                |id| rows.get(id).map(|r| r.as_ref().clone()),
+                |id| rows.get(id).map(|r| r.as_slice()),
                 |id| quarantine.get(id).cloned(),
             );
             let result = zip.and_then(|z| {
