@@ -25,10 +25,11 @@ pub enum Gate {
     Pii,
     SafetyWords,
     Placeholder,
+    Formatting,
 }
 
 impl Gate {
-    pub const ALL: [Gate; 11] = [
+    pub const ALL: [Gate; 12] = [
         Gate::EmptyField,
         Gate::Length,
         Gate::TokenLength,
@@ -40,7 +41,44 @@ impl Gate {
         Gate::Pii,
         Gate::SafetyWords,
         Gate::Placeholder,
+        Gate::Formatting,
     ];
+
+    /// The name the scorecard shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Gate::EmptyField => "Empty fields",
+            Gate::Length => "Length (characters)",
+            Gate::TokenLength => "Length (tokens)",
+            Gate::Refusal => "Refusals & boilerplate",
+            Gate::RepeatsInstruction => "Repeats the instruction",
+            Gate::Truncated => "Truncated output",
+            Gate::Repetition => "Degenerate repetition",
+            Gate::ScriptMismatch => "Language / script mismatch",
+            Gate::Pii => "PII & secrets",
+            Gate::SafetyWords => "Safety words",
+            Gate::Placeholder => "Placeholder text",
+            Gate::Formatting => "Formatting consistency",
+        }
+    }
+
+    /// The serde name, used in URLs, exports and version parameters.
+    pub fn id(self) -> &'static str {
+        match self {
+            Gate::EmptyField => "empty_field",
+            Gate::Length => "length",
+            Gate::TokenLength => "token_length",
+            Gate::Refusal => "refusal",
+            Gate::RepeatsInstruction => "repeats_instruction",
+            Gate::Truncated => "truncated",
+            Gate::Repetition => "repetition",
+            Gate::ScriptMismatch => "script_mismatch",
+            Gate::Pii => "pii",
+            Gate::SafetyWords => "safety_words",
+            Gate::Placeholder => "placeholder",
+            Gate::Formatting => "formatting",
+        }
+    }
 }
 
 /// Settings of every gate (all editable in the lab).
@@ -173,7 +211,11 @@ pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Ve
             ));
         }
     }
-    if on(Gate::RepeatsInstruction) {
+    // The normalised output is at least as long as its count of letters and digits: an output with more of
+    // them than the instruction has bytes cannot be inside it (checked first, it is much cheaper).
+    if on(Gate::RepeatsInstruction)
+        && outp.chars().filter(|c| c.is_alphanumeric()).count() <= ins.len()
+    {
         let (ni, no) = (normalise(ins), normalise(outp));
         if !no.is_empty() && (no == ni || (no.len() >= 20 && ni.contains(&no))) {
             out.push(flag(
@@ -190,7 +232,7 @@ pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Ve
                 0.0,
                 "the output opens a code fence (```) it never closes",
             ));
-        } else if outp.split_whitespace().count() >= 8 && !ends_cleanly(outp) {
+        } else if outp.split_whitespace().nth(7).is_some() && !ends_cleanly(outp) {
             out.push(flag(
                 Gate::Truncated,
                 0.3,
@@ -236,13 +278,18 @@ pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Ve
         }
     }
     if on(Gate::SafetyWords) {
-        let words: Vec<String> =
-            super::shingle::words(&format!("{} {} {}", r.instruction, r.input, r.output));
-        if let Some(w) = cfg
+        // Whole words compared by hash, without a string per word.
+        use super::shingle::word_hashes;
+        let listed: Vec<(u64, &String)> = cfg
             .safety_words
             .iter()
-            .find(|w| words.iter().any(|x| x == &w.to_lowercase()))
-        {
+            .filter_map(|w| word_hashes(w).first().map(|&h| (h, w)))
+            .collect();
+        let found = [&r.instruction, &r.input, &r.output]
+            .iter()
+            .flat_map(|f| word_hashes(f))
+            .find_map(|h| listed.iter().find(|(x, _)| *x == h).map(|(_, w)| *w));
+        if let Some(w) = found {
             out.push(flag(
                 Gate::SafetyWords,
                 0.5,
@@ -270,7 +317,51 @@ pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Ve
             ));
         }
     }
+    if on(Gate::Formatting) {
+        if let Some(what) = formatting_issue(r) {
+            out.push(flag(Gate::Formatting, 0.7, what));
+        }
+    }
     out
+}
+
+/// The first formatting slip in a row: stray whitespace at a field's ends, Windows line endings, runs of
+/// blank lines, unbalanced brackets or mixed list markers in the output — small things, but a model
+/// learns them as faithfully as the content.
+pub fn formatting_issue(r: &Record) -> Option<String> {
+    for (name, v) in [
+        ("instruction", &r.instruction),
+        ("input", &r.input),
+        ("output", &r.output),
+    ] {
+        if !v.trim().is_empty() && v.trim() != v.as_str() {
+            return Some(format!("\"{name}\" starts or ends with whitespace"));
+        }
+        if v.contains('\r') {
+            return Some(format!("\"{name}\" has Windows line endings (\\r\\n)"));
+        }
+        if v.contains("\n\n\n") {
+            return Some(format!("\"{name}\" has runs of blank lines"));
+        }
+    }
+    let o = &r.output;
+    if o.matches("```").count() % 2 == 0 {
+        // Brackets are counted in the prose only: code inside fences has its own rules.
+        let prose: String = o.split("```").step_by(2).collect();
+        for (open, close) in [('(', ')'), ('[', ']'), ('{', '}')] {
+            let (a, b) = (prose.matches(open).count(), prose.matches(close).count());
+            if a != b {
+                return Some(format!(
+                    "the output has {a} \"{open}\" but {b} \"{close}\""
+                ));
+            }
+        }
+    }
+    let marker = |m: &str| o.lines().any(|l| l.trim_start().starts_with(m));
+    if marker("- ") && marker("* ") {
+        return Some("the output mixes \"- \" and \"* \" list markers".into());
+    }
+    None
 }
 
 fn ends_cleanly(s: &str) -> bool {
@@ -299,10 +390,14 @@ pub fn repeated_share(text: &str, n: usize) -> f64 {
     if words.len() < 2 * n {
         return 0.0;
     }
-    let grams: Vec<&[u64]> = words.windows(n).collect();
-    let mut seen = std::collections::HashSet::with_capacity(grams.len());
-    let repeats = grams.iter().filter(|g| !seen.insert(**g)).count();
-    repeats as f64 / grams.len() as f64
+    let grams = words.len() + 1 - n;
+    let mut seen: rustc_hash::FxHashSet<u64> = Default::default();
+    seen.reserve(grams);
+    let repeats = words
+        .windows(n)
+        .filter(|g| !seen.insert(super::shingle::gram_of(g)))
+        .count();
+    repeats as f64 / grams as f64
 }
 
 /// The writing system most letters of `text` are in, if it has letters.
@@ -317,7 +412,14 @@ pub fn dominant_script(text: &str) -> Option<&'static str> {
         "CJK",
         "Devanagari",
     ];
-    for c in text.chars().filter(|c| c.is_alphabetic()) {
+    for c in text.chars() {
+        if c.is_ascii() {
+            counts[0] += c.is_ascii_alphabetic() as usize;
+            continue;
+        }
+        if !c.is_alphabetic() {
+            continue;
+        }
         let i = match c as u32 {
             0x0041..=0x024F | 0x1E00..=0x1EFF => 0,
             0x0400..=0x04FF => 1,
@@ -336,9 +438,14 @@ pub fn dominant_script(text: &str) -> Option<&'static str> {
 
 /// The first thing in `text` that looks like an email address, a phone number or a secret key.
 pub fn find_pii(text: &str) -> Option<String> {
+    // Emails need an @ and keys a known prefix: most text has neither, and skips the word scan.
+    let maybe = text.contains('@') || ["sk-", "AKIA", "ghp_"].iter().any(|p| text.contains(p));
     for token in text
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '<' | '>' | '"'))
     {
+        if !maybe {
+            break;
+        }
         let t = token.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '\''));
         if let Some((user, domain)) = t.split_once('@') {
             if !user.is_empty()
@@ -532,6 +639,26 @@ mod tests {
         assert_eq!(
             gates("Write a short greeting.", "[Insert greeting here]."),
             [Gate::Placeholder]
+        );
+        assert_eq!(
+            gates("List two fruits.", "- apple\n* pear."),
+            [Gate::Formatting]
+        );
+        assert_eq!(
+            gates("List two fruits.", "Apples (and pears."),
+            [Gate::Formatting]
+        );
+        assert_eq!(
+            gates("List two fruits.", "Apples.\r\nPears."),
+            [Gate::Formatting]
+        );
+        assert_eq!(
+            gates("List two fruits. ", "Apples and pears."),
+            [Gate::Formatting]
+        );
+        assert!(
+            gates("Show a dict.", "```python\nd = {\n```\nDone.").is_empty(),
+            "brackets inside a closed code fence are code, not prose"
         );
     }
 

@@ -289,7 +289,7 @@ mod tests {
 
 #[cfg(test)]
 mod timing {
-    use super::super::shingle::shingles;
+    use super::super::shingle::shingle_bag;
     use super::*;
 
     /// `cargo test --release --lib minhash_50k -- --ignored --nocapture`: native time of shingling,
@@ -312,7 +312,7 @@ mod timing {
         let hasher = MinHasher::new(128, 1);
         let sigs: Vec<Vec<u32>> = docs
             .iter()
-            .map(|d| hasher.signature(&shingles(d, 5)))
+            .map(|d| hasher.signature(&shingle_bag(d, 5)))
             .collect();
         let signed = t.elapsed();
         let (b, r) = optimal_bands(0.8, 128);

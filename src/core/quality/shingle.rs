@@ -37,21 +37,35 @@ pub fn word_hashes(text: &str) -> Vec<u64> {
     let mut h = FNV_OFFSET;
     let mut in_word = false;
     let mut buf = [0u8; 4];
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            in_word = true;
-            if c.is_ascii() {
-                h = (h ^ c.to_ascii_lowercase() as u64).wrapping_mul(FNV_PRIME);
-            } else {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // ASCII bytes (nearly all of English prose) skip UTF-8 decoding and the Unicode tables.
+        let (word_char, len) = if b < 0x80 {
+            let alnum = b.is_ascii_alphanumeric();
+            if alnum {
+                h = (h ^ b.to_ascii_lowercase() as u64).wrapping_mul(FNV_PRIME);
+            }
+            (alnum, 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            let alnum = c.is_alphanumeric();
+            if alnum {
                 for l in c.to_lowercase() {
                     h = fnv(h, l.encode_utf8(&mut buf).as_bytes());
                 }
             }
+            (alnum, c.len_utf8())
+        };
+        if word_char {
+            in_word = true;
         } else if in_word {
             out.push(h);
             h = FNV_OFFSET;
             in_word = false;
         }
+        i += len;
     }
     if in_word {
         out.push(h);
@@ -62,22 +76,27 @@ pub fn word_hashes(text: &str) -> Vec<u64> {
 /// The sorted, distinct hashes of `text`'s word `k`-grams. A text with fewer than `k` words has one
 /// shingle (all its words), so short texts still compare; an empty text has none.
 pub fn shingles(text: &str, k: usize) -> Vec<u64> {
-    let k = k.max(1);
-    let word_hashes = word_hashes(text);
-    let mut out: Vec<u64> = if word_hashes.is_empty() {
-        Vec::new()
-    } else if word_hashes.len() < k {
-        vec![gram(&word_hashes)]
-    } else {
-        word_hashes.windows(k).map(gram).collect()
-    };
+    let mut out = shingle_bag(text, k);
     out.sort_unstable();
     out.dedup();
     out
 }
 
+/// [`shingles`] unsorted and with repeats: enough for a MinHash signature, which only looks at minima.
+pub fn shingle_bag(text: &str, k: usize) -> Vec<u64> {
+    let k = k.max(1);
+    let word_hashes = word_hashes(text);
+    if word_hashes.is_empty() {
+        Vec::new()
+    } else if word_hashes.len() < k {
+        vec![gram_of(&word_hashes)]
+    } else {
+        word_hashes.windows(k).map(gram_of).collect()
+    }
+}
+
 /// One shingle's hash from its words' hashes (order matters: "a b" ≠ "b a").
-fn gram(word_hashes: &[u64]) -> u64 {
+pub fn gram_of(word_hashes: &[u64]) -> u64 {
     mix64(word_hashes.iter().fold(FNV_OFFSET, |h, &w| {
         (h ^ w).wrapping_mul(FNV_PRIME).rotate_left(17)
     }))
