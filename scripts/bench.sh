@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks for the README: tokenizer throughput against the JavaScript peers in Chromium on the 10 MB
-# corpus, the release build's size, and start-up time. Not part of the test command (figures, not pass/fail).
+# corpus, the release build's size, start-up time, the dataset workspace at 50k rows, and near-duplicate
+# detection against Python datasketch. Not part of the test command (figures, not pass/fail).
 # DATALAB_CORPUS=path overrides the corpus (default: ../shared/corpus/prose-10mb.txt).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-bash scripts/setup.sh --browser
+bash scripts/setup.sh --bench
 export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
 printf '\033[1;34m==>\033[0m %s\n' "release build"
 trunk build --release
@@ -18,3 +19,5 @@ printf '\033[1;34m==>\033[0m %s\n' "tokenizer extension: impact counting and min
 node bench/extension-bench.mjs
 printf '\033[1;34m==>\033[0m %s\n' "dataset workspace: import + validate + hash of 50,000 rows of ~1.5 KB, in Chromium"
 node bench/workspace-bench.mjs
+printf '\033[1;34m==>\033[0m %s\n' "quality: near-duplicates on 50,000 rows of ~1.5 KB with 5% injected, lab in Chromium vs Python datasketch"
+node bench/quality-bench.mjs

@@ -5,12 +5,15 @@
 #
 #   scripts/setup.sh            Rust wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt
 #   scripts/setup.sh --browser  also Chromium + chromedriver (apt) and the browser-test npm packages
+#   scripts/setup.sh --bench    --browser, and Python datasketch (PyPI), the near-duplicate benchmark's baseline
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 TRUNK_VERSION="0.21.14"      # 0.22 needs a newer rustc than this machine has
 BINARYEN_VERSION="132.0.0"   # Debian's binaryen (108) builds a wasm that crashes at start-up: never use it
+DATASKETCH_VERSION="2.0.0"   # pinned: the README's near-duplicate baseline figure is for this version
+MODE="${1:-}"
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -67,7 +70,7 @@ else
   (cd .tools && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
 fi
 
-if [ "${1:-}" = "--browser" ]; then
+if [ "$MODE" = "--browser" ] || [ "$MODE" = "--bench" ]; then
   if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
     say "chromium and chromedriver: present ($(/usr/bin/chromium --version 2>/dev/null | head -n 1))"
   else
@@ -78,6 +81,20 @@ if [ "${1:-}" = "--browser" ]; then
   else
     say "installing browser-test npm packages (playwright-core, tokenizer peers for the benchmark)"
     (cd tests/e2e && npm ci --no-audit --no-fund --silent)
+  fi
+fi
+if [ "$MODE" = "--bench" ]; then
+  if python3 -c "import datasketch, sys; sys.exit(datasketch.__version__ != '$DATASKETCH_VERSION')" 2>/dev/null; then
+    say "datasketch $DATASKETCH_VERSION (Python): present"
+  else
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    say "installing datasketch $DATASKETCH_VERSION from PyPI for the current user (pip install --user)"
+    # --user leaves the system's packages alone; inside a virtualenv there is no user site, so plain.
+    USER_FLAG=$(python3 -c 'import sys; print("" if sys.prefix != sys.base_prefix else "--user")')
+    # Debian's own Python refuses pip outside a virtualenv (PEP 668, "externally-managed-environment")
+    # unless told otherwise; a --user install writes only under ~/.local, never into the system's packages.
+    python3 -m pip install $USER_FLAG --quiet "datasketch==$DATASKETCH_VERSION" 2>/dev/null ||
+      python3 -m pip install $USER_FLAG --quiet --break-system-packages "datasketch==$DATASKETCH_VERSION"
   fi
 fi
 say "setup done"

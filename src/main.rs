@@ -2,6 +2,12 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    // The same module also runs in the lab's background worker (static/worker.js): there it serves jobs.
+    if datalab::web::worker::in_worker() {
+        console_error_panic_hook::set_once();
+        datalab::web::worker::serve();
+        return;
+    }
     datalab::web::panic::install();
     leptos::mount::mount_to_body(datalab::ui::app::App);
     // The static "Loading the lab…" note has done its job.

@@ -43,7 +43,7 @@ pub static LABS: &[Lab] = &[
         anchors: "ADDON-B-LAB-APP-A",
         slides: "6, 14, 24",
         summary: "Score every row, find near-duplicates and split leakage.",
-        built: false,
+        built: true,
     },
     Lab {
         id: "refine",

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::core::labs::{resolve, LABS};
 use crate::core::urlstate::Query;
 use crate::ui::labs::extend::ExtendLab;
+use crate::ui::labs::quality::QualityLab;
 use crate::ui::labs::tokenizer::TokenizerLab;
 use crate::ui::labs::workspace::WorkspaceLab;
 use crate::web::url::{current_query, href_with};
@@ -23,6 +24,7 @@ pub fn App() -> impl IntoView {
         "tokenizer" => view! { <TokenizerLab embed=embed /> }.into_any(),
         "extend" => view! { <ExtendLab /> }.into_any(),
         "workspace" => view! { <WorkspaceLab /> }.into_any(),
+        "quality" => view! { <QualityLab /> }.into_any(),
         _ => unreachable!("resolve() only returns built labs"),
     };
     if embed {

@@ -148,6 +148,12 @@ impl Db {
         let result = request(&open).await;
         drop(on_upgrade);
         let db = result?.dyn_into::<IdbDatabase>().map_err(classify)?;
+        // Another tab deleting or upgrading the database must not wait on this one forever: let go of it.
+        // Later saves here then fail with a message, and the work stays in the tab.
+        let closing = db.clone();
+        let on_version_change = Closure::<dyn FnMut()>::new(move || closing.close());
+        db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        on_version_change.forget();
         Ok(Db { db })
     }
 

@@ -11,3 +11,4 @@ pub mod panic;
 pub mod storage;
 pub mod tick;
 pub mod url;
+pub mod worker;

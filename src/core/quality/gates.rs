@@ -351,9 +351,7 @@ pub fn formatting_issue(r: &Record) -> Option<String> {
         for (open, close) in [('(', ')'), ('[', ']'), ('{', '}')] {
             let (a, b) = (prose.matches(open).count(), prose.matches(close).count());
             if a != b {
-                return Some(format!(
-                    "the output has {a} \"{open}\" but {b} \"{close}\""
-                ));
+                return Some(format!("the output has {a} \"{open}\" but {b} \"{close}\""));
             }
         }
     }

@@ -4,6 +4,7 @@
 pub mod dedup;
 pub mod exact;
 pub mod gates;
+pub mod jobs;
 pub mod minhash;
 pub mod scorecard;
 pub mod shingle;

@@ -141,7 +141,10 @@ pub fn run_gates(
         .iter()
         .map(|r| r.instruction.chars().count() as u32)
         .collect();
-    let output_chars = rows.iter().map(|r| r.output.chars().count() as u32).collect();
+    let output_chars = rows
+        .iter()
+        .map(|r| r.output.chars().count() as u32)
+        .collect();
     let first_words = first_words(rows.iter().map(|r| r.instruction.as_str()));
     let exact_duplicates = exact_duplicate_rows(rows);
     progress(1.0);
@@ -288,8 +291,14 @@ mod tests {
 
     #[test]
     fn first_words_skip_polite_openers() {
-        assert_eq!(first_word("Please write a haiku.").as_deref(), Some("write"));
-        assert_eq!(first_word("Can you explain DNS?").as_deref(), Some("explain"));
+        assert_eq!(
+            first_word("Please write a haiku.").as_deref(),
+            Some("write")
+        );
+        assert_eq!(
+            first_word("Can you explain DNS?").as_deref(),
+            Some("explain")
+        );
         assert_eq!(first_word("  ").as_deref(), None);
         let w = first_words(["Write a", "write b", "Explain c"].into_iter());
         assert_eq!(w, [("write".to_string(), 2), ("explain".to_string(), 1)]);
@@ -305,9 +314,18 @@ mod tests {
     #[test]
     fn a_run_scores_rows_and_dimensions() {
         let rows = vec![
-            rec("Name the capital of France.", "Paris is the capital of France."),
-            rec("Name the capital of France.", "Paris is the capital of France."),
-            rec("Explain recursion briefly.", "As an AI language model, I cannot."),
+            rec(
+                "Name the capital of France.",
+                "Paris is the capital of France.",
+            ),
+            rec(
+                "Name the capital of France.",
+                "Paris is the capital of France.",
+            ),
+            rec(
+                "Explain recursion briefly.",
+                "As an AI language model, I cannot.",
+            ),
             rec("Write to support.", "Mail jane@example.com today."),
         ];
         let run = run_gates(&rows, &GateConfig::default(), None, &mut |_| {});
@@ -350,8 +368,11 @@ mod tests {
         );
         // "Hi" (2 bytes) could be one token: counted, and it is one "token" here — flagged.
         assert_eq!(run.fields_tokenized, 1);
-        assert!(run.report.flagged.iter().any(|(i, f)| *i == 1
-            && f.iter().any(|f| f.gate == Gate::TokenLength)));
+        assert!(run
+            .report
+            .flagged
+            .iter()
+            .any(|(i, f)| *i == 1 && f.iter().any(|f| f.gate == Gate::TokenLength)));
         assert_eq!(calls, 1);
     }
 }
@@ -366,7 +387,9 @@ mod timing {
     #[test]
     #[ignore]
     fn gates_50k() {
-        let words = ["alpha", "beta", "gamma", "delta", "tree", "river", "stone", "Paris", "ran", "blue"];
+        let words = [
+            "alpha", "beta", "gamma", "delta", "tree", "river", "stone", "Paris", "ran", "blue",
+        ];
         let text = |seed: usize, n: usize| {
             (0..n)
                 .map(|k| words[(seed * 31 + k * 7 + k / 3) % words.len()])
@@ -386,10 +409,16 @@ mod timing {
         let d = exact_duplicate_rows(&rows);
         eprintln!("exact dup keys: {:?} ({d})", t.elapsed());
         let t = std::time::Instant::now();
-        let c: usize = rows.iter().map(|r| r.output.chars().count() + r.instruction.chars().count()).sum();
+        let c: usize = rows
+            .iter()
+            .map(|r| r.output.chars().count() + r.instruction.chars().count())
+            .sum();
         eprintln!("char counts: {:?} ({c})", t.elapsed());
         let t = std::time::Instant::now();
-        let c: usize = rows.iter().map(|r| super::super::shingle::word_hashes(&r.output).len()).sum();
+        let c: usize = rows
+            .iter()
+            .map(|r| super::super::shingle::word_hashes(&r.output).len())
+            .sum();
         eprintln!("word hashes of outputs: {:?} ({c})", t.elapsed());
         let t = std::time::Instant::now();
         let c: usize = rows.iter().map(|r| r.output.to_lowercase().len()).sum();
@@ -405,6 +434,11 @@ mod timing {
         }
         let t = std::time::Instant::now();
         let run = run_gates(&rows, &GateConfig::default(), None, &mut |_| {});
-        eprintln!("{} rows in {:?}, pass rate {:.3}", rows.len(), t.elapsed(), run.report.pass_rate());
+        eprintln!(
+            "{} rows in {:?}, pass rate {:.3}",
+            rows.len(),
+            t.elapsed(),
+            run.report.pass_rate()
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! One folder per lab page.
 
 pub mod extend;
+pub mod quality;
 pub mod tokenizer;
 pub mod workspace;

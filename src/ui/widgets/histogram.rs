@@ -18,10 +18,15 @@ pub fn PairedHistogram(
     #[prop(into)] data: Signal<(Vec<Bin>, Vec<Bin>)>,
     #[prop(into)] title: String,
     #[prop(into)] x_label: String,
+    /// Names of the two series (default: before / after).
+    #[prop(optional)]
+    legend: Option<(String, String)>,
 ) -> impl IntoView {
+    let (first, second) = legend.unwrap_or_else(|| ("before".into(), "after".into()));
     let canvas = NodeRef::<Canvas>::new();
     let description = {
         let title = title.clone();
+        let (first, second) = (first.clone(), second.clone());
         move || {
             let (b, a) = data.get();
             let fmt = |bins: &[Bin]| {
@@ -30,7 +35,7 @@ pub fn PairedHistogram(
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            format!("{title}. Before: {}. After: {}.", fmt(&b), fmt(&a))
+            format!("{title}. {first}: {}. {second}: {}.", fmt(&b), fmt(&a))
         }
     };
     Effect::new(move |_| {
@@ -45,8 +50,8 @@ pub fn PairedHistogram(
         <figure class="chart">
             <canvas node_ref=canvas width="640" height="260" role="img" aria-label=description></canvas>
             <figcaption>
-                {title} " — " <span class="legend navy">"■ before"</span> " "
-                <span class="legend gold">"■ after"</span>
+                {title} " — " <span class="legend navy">"■ " {first}</span> " "
+                <span class="legend gold">"■ " {second}</span>
             </figcaption>
         </figure>
     }

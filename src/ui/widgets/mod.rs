@@ -5,4 +5,5 @@ pub mod checkbox;
 pub mod histogram;
 pub mod outcome;
 pub mod progress;
+pub mod s_curve;
 pub mod token_chips;

@@ -4,7 +4,7 @@
 
 mod audit;
 mod diff;
-mod import;
+pub mod import;
 mod preview;
 mod quarantine;
 pub mod state;

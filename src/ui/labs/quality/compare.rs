@@ -1,0 +1,62 @@
+//! Quality drift: the same gates over a second version, beside the current one in the scorecard.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::gates::run_gates_on;
+use super::state::QCtx;
+use crate::ui::labs::workspace::state::rows_of;
+
+#[component]
+pub fn ComparePanel(q: QCtx) -> impl IntoView {
+    let other = RwSignal::new(String::new());
+    let compare = move |_| {
+        let id = other.get_untracked();
+        if id.is_empty() {
+            q.ws.error("Choose a version to compare with.");
+            return;
+        }
+        if q.gates.with_untracked(Option::is_none) {
+            q.ws.error("Run the gates on the current version first; the comparison uses the same settings.");
+            return;
+        }
+        spawn_local(async move {
+            match rows_of(q.ws, &id).await {
+                Ok(rows) => run_gates_on(q, id, rows, q.compare).await,
+                Err(e) => q.ws.error(e),
+            }
+        });
+    };
+    let options = move || {
+        let current = q.ws.ws.with(|w| w.current.clone());
+        q.ws.ws.with(|w| {
+            w.versions
+                .iter()
+                .rev()
+                .filter(|v| Some(&v.id) != current.as_ref())
+                .map(|v| {
+                    let id = v.id.clone();
+                    view! { <option value=id.clone()>{format!("{} · {} · {} rows", v.id, v.transform, v.rows)}</option> }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="cmp-h">
+            <h2 id="cmp-h">"3 · Compare two versions (quality drift)"</h2>
+            <p class="hint">"Runs the same gates over another version and shows its pass rates and scores beside this one's in the scorecard."</p>
+            <div class="controls">
+                <label class="field-label" for="cmp-version">"Version to compare with"</label>
+                <select id="cmp-version" on:change=move |ev| other.set(event_target_value(&ev))>
+                    <option value="">"— choose —"</option>
+                    {options}
+                </select>
+                <button type="button" on:click=compare disabled=move || q.ws.busy.with(Option::is_some)>"Compare"</button>
+                {move || q.compare.get().map(|(id, _)| view! {
+                    <span class="hint">{format!("Compared with {id}. ")}</span>
+                    <button type="button" on:click=move |_| q.compare.set(None)>"Stop comparing"</button>
+                })}
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,133 @@
+//! The quality page's state: the workspace it reads (shared with the workspace page's panels), the gate and
+//! near-duplicate settings, the latest results, and the one way jobs are run — in the background worker, with
+//! the page's progress bar and Cancel.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::core::dataset::record::Record;
+use crate::core::quality::dedup::{KeepPolicy, NearDupParams};
+use crate::core::quality::gates::GateConfig;
+use crate::core::quality::jobs::{DuplicateReport, Job, LeakageReport, Outcome};
+use crate::core::quality::scorecard::GateRun;
+use crate::ui::labs::workspace::state::Ctx;
+use crate::web::tick::{now_ms, yield_now};
+use crate::web::worker;
+
+/// Rows to look at, and why (what the student clicked).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drill {
+    pub title: String,
+    /// Row indices in the version, each with the reasons to show beside it.
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// Signals shared by the quality page's panels.
+#[derive(Clone, Copy)]
+pub struct QCtx {
+    pub ws: Ctx,
+    pub config: RwSignal<GateConfig>,
+    /// Encoding for the token-length gate ("" = skip it).
+    pub encoding: RwSignal<String>,
+    /// The last gate run, with the version it ran on.
+    pub gates: RwSignal<Option<(String, Arc<GateRun>)>>,
+    /// A second version's run, for quality drift.
+    pub compare: RwSignal<Option<(String, Arc<GateRun>)>>,
+    pub params: RwSignal<NearDupParams>,
+    pub keep: RwSignal<KeepPolicy>,
+    pub dups: RwSignal<Option<(String, Arc<DuplicateReport>)>>,
+    /// (train version, test version, report).
+    pub leaks: RwSignal<Option<(String, String, Arc<LeakageReport>)>>,
+    pub drill: RwSignal<Option<Drill>>,
+}
+
+impl QCtx {
+    pub fn new(ws: Ctx) -> Self {
+        QCtx {
+            ws,
+            config: RwSignal::new(GateConfig::default()),
+            encoding: RwSignal::new("gpt2".into()),
+            gates: RwSignal::new(None),
+            compare: RwSignal::new(None),
+            params: RwSignal::new(NearDupParams::default()),
+            keep: RwSignal::new(KeepPolicy::First),
+            dups: RwSignal::new(None),
+            leaks: RwSignal::new(None),
+            drill: RwSignal::new(None),
+        }
+    }
+
+    /// Shows `rows` of the current version under `title`.
+    pub fn show(&self, title: impl Into<String>, rows: Vec<(usize, Vec<String>)>) {
+        self.drill.set(Some(Drill {
+            title: title.into(),
+            rows,
+        }));
+    }
+
+    /// Cancels the running job: the worker is ended at once.
+    pub fn cancel(&self) {
+        worker::cancel();
+        self.ws.cancel();
+    }
+}
+
+/// The rows' fields as one flat JS array (three strings per row), built in ~12 ms slices so the page keeps
+/// drawing; `None` if the job was cancelled meanwhile.
+async fn fields_of(ctx: Ctx, job: u64, rows: &[Record]) -> Option<js_sys::Array> {
+    let out = js_sys::Array::new_with_length((rows.len() * 3) as u32);
+    let mut slice = now_ms();
+    for (i, r) in rows.iter().enumerate() {
+        let at = (i * 3) as u32;
+        out.set(at, r.instruction.as_str().into());
+        out.set(at + 1, r.input.as_str().into());
+        out.set(at + 2, r.output.as_str().into());
+        if i % 256 == 0 && now_ms() - slice > 12.0 {
+            ctx.progress(job, 0.1 * i as f64 / rows.len().max(1) as f64);
+            yield_now().await;
+            if ctx.cancelled(job) {
+                return None;
+            }
+            slice = now_ms();
+        }
+    }
+    Some(out)
+}
+
+/// Runs `job` over `rows` in the background worker under the page's progress bar. Errors are shown to the
+/// student; `None` when it failed or was cancelled.
+pub async fn run_job(
+    q: QCtx,
+    label: &str,
+    job: Job,
+    rows: &[Record],
+    ranks: Option<std::rc::Rc<Vec<u8>>>,
+) -> Option<Outcome> {
+    let ctx = q.ws;
+    let id = ctx.start_job(label);
+    let fields = fields_of(ctx, id, rows).await?;
+    let result = worker::run(
+        &job,
+        fields,
+        ranks.as_deref().map(Vec::as_slice),
+        move |p| ctx.progress(id, 0.1 + 0.9 * p),
+    )
+    .await;
+    if ctx.cancelled(id) {
+        return None;
+    }
+    ctx.end_job(id);
+    match result {
+        Ok(o) => Some(o),
+        Err(e) => {
+            ctx.error(e);
+            None
+        }
+    }
+}
+
+/// A rate as the scorecard shows it.
+pub fn percent(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}

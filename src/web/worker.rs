@@ -1,0 +1,381 @@
+//! The background worker: long quality jobs (gates, duplicates, leakage over 50k rows) run in a Web Worker,
+//! so the page keeps drawing and Cancel works at once (it ends the worker).
+//!
+//! The worker runs this same wasm module — no second build. `static/worker.js` imports the page's own
+//! wasm-bindgen glue and starts it; `main` sees there is no window and calls [`serve`], which answers job
+//! messages. The page side ([`run`]) starts the worker on first use and keeps it for later jobs.
+//!
+//! Messages: page → worker `{id, job, fields, ranks?}` (`job` is a [`Job`] as JSON, `fields` the rows'
+//! three fields each as a flat array of strings, `ranks` the bytes of a rank file); worker → page
+//! `{kind: "ready"}`, `{kind: "progress", id, value}`, `{kind: "done", id, result}` (an [`Outcome`] as
+//! JSON), `{kind: "error", id, message}`; worker.js sends `{kind: "init-error", message}` if it cannot start.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker, WorkerOptions, WorkerType};
+
+use crate::core::quality::jobs::{rows_from_fields, run as run_job, Job, Outcome};
+use crate::core::quality::scorecard::TokenCounter;
+use crate::core::tokenize::encodings::EncodingSpec;
+use crate::core::tokenize::Encoder;
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn object(pairs: &[(&str, JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
+
+fn message_of(e: &JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// A promise and the functions that settle it.
+fn deferred() -> (Promise, Function, Function) {
+    let mut slot = None;
+    let p = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
+    let (resolve, reject) = slot.expect("the Promise executor runs at once");
+    (p, resolve, reject)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Page side
+
+struct Pending {
+    id: u32,
+    resolve: Function,
+    reject: Function,
+    progress: Rc<dyn Fn(f64)>,
+}
+
+struct Handle {
+    worker: Worker,
+    ready: Promise,
+    pending: Rc<RefCell<Option<Pending>>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+thread_local! {
+    static HANDLE: RefCell<Option<Rc<Handle>>> = const { RefCell::new(None) };
+    static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
+}
+
+/// The href of the first `<link>` matching `selector` (Trunk's preload links name the glue and the wasm).
+fn link_href(selector: &str) -> Option<String> {
+    let el = web_sys::window()?
+        .document()?
+        .query_selector(selector)
+        .ok()??;
+    Some(String::from(
+        el.dyn_into::<web_sys::HtmlLinkElement>().ok()?.href(),
+    ))
+}
+
+fn spawn() -> Result<Rc<Handle>, String> {
+    let glue = link_href("link[rel=modulepreload][href$='.js']")
+        .ok_or("The page has no link to its own script, so the background worker cannot start.")?;
+    let wasm = link_href("link[rel=preload][href$='.wasm']")
+        .ok_or("The page has no link to its wasm module, so the background worker cannot start.")?;
+    let opts = WorkerOptions::new();
+    opts.set_type(WorkerType::Module);
+    opts.set_name("datalab-worker");
+    let worker = Worker::new_with_options("worker.js", &opts)
+        .map_err(|e| format!("The browser refused to start a worker: {}", message_of(&e)))?;
+    let (ready, ready_ok, ready_fail) = deferred();
+    let pending: Rc<RefCell<Option<Pending>>> = Rc::new(RefCell::new(None));
+    let fail_pending = {
+        let pending = pending.clone();
+        move |msg: String| {
+            if let Some(p) = pending.borrow_mut().take() {
+                let _ = p.reject.call1(&JsValue::NULL, &JsValue::from_str(&msg));
+            }
+        }
+    };
+    let on_message = {
+        let pending = pending.clone();
+        let fail_pending = fail_pending.clone();
+        let ready_fail = ready_fail.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let data = e.data();
+            let kind = get(&data, "kind").as_string().unwrap_or_default();
+            let id = get(&data, "id").as_f64().map(|x| x as u32);
+            match kind.as_str() {
+                "ready" => {
+                    let _ = ready_ok.call0(&JsValue::NULL);
+                }
+                "init-error" => {
+                    let msg = format!(
+                        "The background worker could not start: {}",
+                        get(&data, "message").as_string().unwrap_or_default()
+                    );
+                    let _ = ready_fail.call1(&JsValue::NULL, &JsValue::from_str(&msg));
+                    fail_pending(msg);
+                    forget_worker();
+                }
+                "progress" => {
+                    let p = pending.borrow();
+                    if let (Some(p), Some(v)) = (p.as_ref(), get(&data, "value").as_f64()) {
+                        if Some(p.id) == id {
+                            (p.progress)(v);
+                        }
+                    }
+                }
+                "done" | "error" => {
+                    let mine = pending.borrow().as_ref().map(|p| Some(p.id) == id);
+                    if mine == Some(true) {
+                        let p = pending.borrow_mut().take().expect("checked above");
+                        if kind == "done" {
+                            let _ = p.resolve.call1(&JsValue::NULL, &get(&data, "result"));
+                        } else {
+                            let _ = p.reject.call1(&JsValue::NULL, &get(&data, "message"));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        })
+    };
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        let msg = format!(
+            "The background worker stopped with an error: {}. Run the job again; if it fails again, reload the page.",
+            e.message()
+        );
+        let _ = ready_fail.call1(&JsValue::NULL, &JsValue::from_str(&msg));
+        fail_pending(msg);
+        forget_worker();
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let init = object(&[(
+        "init",
+        object(&[
+            ("glue", JsValue::from_str(&glue)),
+            ("wasm", JsValue::from_str(&wasm)),
+        ])
+        .into(),
+    )]);
+    worker
+        .post_message(&init)
+        .map_err(|e| format!("Could not talk to the worker: {}", message_of(&e)))?;
+    Ok(Rc::new(Handle {
+        worker,
+        ready,
+        pending,
+        _on_message: on_message,
+        _on_error: on_error,
+    }))
+}
+
+/// Drops the worker (after it failed): the next job starts a fresh one.
+fn forget_worker() {
+    if let Some(h) = HANDLE.with(|h| h.borrow_mut().take()) {
+        h.worker.terminate();
+    }
+}
+
+/// Runs `job` over `fields` (three per row) in the background worker; `progress` hears 0..=1. Fails with a
+/// message for the student if the worker cannot start, the job fails, or it is [`cancel`]led.
+pub async fn run(
+    job: &Job,
+    fields: Array,
+    ranks: Option<&[u8]>,
+    progress: impl Fn(f64) + 'static,
+) -> Result<Outcome, String> {
+    let handle = match HANDLE.with(|h| h.borrow().clone()) {
+        Some(h) => h,
+        None => {
+            let h = spawn()?;
+            HANDLE.with(|slot| *slot.borrow_mut() = Some(h.clone()));
+            h
+        }
+    };
+    JsFuture::from(handle.ready.clone())
+        .await
+        .map_err(|e| message_of(&e))?;
+    // A job already running is cancelled: one job at a time.
+    if handle.pending.borrow().is_some() {
+        cancel();
+        return Err("Another job was still running; it was cancelled. Run this one again.".into());
+    }
+    let id = NEXT_ID.with(|n| {
+        let mut n = n.borrow_mut();
+        *n += 1;
+        *n
+    });
+    let (done, resolve, reject) = deferred();
+    *handle.pending.borrow_mut() = Some(Pending {
+        id,
+        resolve,
+        reject,
+        progress: Rc::new(progress),
+    });
+    let msg = object(&[
+        ("id", JsValue::from(id)),
+        (
+            "job",
+            JsValue::from_str(&serde_json::to_string(job).map_err(|e| e.to_string())?),
+        ),
+        ("fields", fields.into()),
+        (
+            "ranks",
+            ranks.map_or(JsValue::UNDEFINED, |r| Uint8Array::from(r).into()),
+        ),
+    ]);
+    handle
+        .worker
+        .post_message(&msg)
+        .map_err(|e| format!("Could not send the rows to the worker: {}", message_of(&e)))?;
+    let result = JsFuture::from(done).await.map_err(|e| message_of(&e))?;
+    let json = result.as_string().unwrap_or_default();
+    serde_json::from_str(&json).map_err(|e| format!("The worker's answer was unreadable: {e}"))
+}
+
+/// Stops the running job at once: the worker is ended (its work is lost) and the job fails as cancelled.
+pub fn cancel() {
+    if let Some(h) = HANDLE.with(|h| h.borrow_mut().take()) {
+        h.worker.terminate();
+        if let Some(p) = h.pending.borrow_mut().take() {
+            let _ = p.reject.call1(
+                &JsValue::NULL,
+                &JsValue::from_str("Cancelled; nothing was changed."),
+            );
+        }
+    }
+}
+
+/// Whether we are running inside a worker (no window).
+pub fn in_worker() -> bool {
+    web_sys::window().is_none()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Worker side
+
+thread_local! {
+    /// Encoders built in this worker, by encoding name, with their longest token in bytes.
+    static ENCODERS: RefCell<HashMap<String, (Encoder, usize)>> = RefCell::new(HashMap::new());
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(pairs: &[(&str, JsValue)]) {
+    let _ = scope().post_message(&object(pairs));
+}
+
+/// Worker entry: answer job messages until the page ends the worker.
+pub fn serve() {
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
+        let data = e.data();
+        let id = get(&data, "id");
+        match handle(&data, &id) {
+            Ok(result) => post(&[
+                ("kind", "done".into()),
+                ("id", id),
+                ("result", JsValue::from_str(&result)),
+            ]),
+            Err(message) => post(&[
+                ("kind", "error".into()),
+                ("id", id),
+                ("message", JsValue::from_str(&message)),
+            ]),
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&[("kind", "ready".into())]);
+}
+
+fn now() -> f64 {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"))
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+        .map_or(0.0, |p| p.now())
+}
+
+fn handle(data: &JsValue, id: &JsValue) -> Result<String, String> {
+    let t0 = now();
+    let job: Job = serde_json::from_str(&get(data, "job").as_string().unwrap_or_default())
+        .map_err(|e| format!("The job could not be read: {e}"))?;
+    let fields: Vec<String> = Array::from(&get(data, "fields"))
+        .iter()
+        .map(|v| v.as_string().unwrap_or_default())
+        .collect();
+    let rows = rows_from_fields(fields)?;
+    let mut last = -1.0;
+    let mut progress = |v: f64| {
+        if v - last >= 0.01 || v >= 1.0 {
+            last = v;
+            post(&[
+                ("kind", "progress".into()),
+                ("id", id.clone()),
+                ("value", v.into()),
+            ]);
+        }
+    };
+    let encoding = match &job {
+        Job::Gates {
+            encoding: Some(e), ..
+        } => Some(e.clone()),
+        _ => None,
+    };
+    let mut outcome = match encoding {
+        Some(name) => {
+            ensure_encoder(&name, get(data, "ranks"))?;
+            ENCODERS.with(|m| {
+                let mut m = m.borrow_mut();
+                let (enc, max) = m.get_mut(&name).expect("built above");
+                let max_token_bytes = *max;
+                let mut count = |s: &str| enc.count(s, false);
+                run_job(
+                    &job,
+                    &rows,
+                    Some(TokenCounter {
+                        count: &mut count,
+                        max_token_bytes,
+                    }),
+                    &mut progress,
+                )
+            })?
+        }
+        None => run_job(&job, &rows, None, &mut progress)?,
+    };
+    outcome.set_millis(now() - t0);
+    serde_json::to_string(&outcome).map_err(|e| e.to_string())
+}
+
+fn ensure_encoder(name: &str, ranks: JsValue) -> Result<(), String> {
+    if ENCODERS.with(|m| m.borrow().contains_key(name)) {
+        return Ok(());
+    }
+    let spec = EncodingSpec::by_name(name).ok_or_else(|| format!("Unknown encoding {name}."))?;
+    if ranks.is_undefined() || ranks.is_null() {
+        return Err(format!("The rank file of {name} did not reach the worker."));
+    }
+    let bytes = Uint8Array::new(&ranks).to_vec();
+    let enc = spec.build(&bytes)?;
+    let max = (0..enc.n_vocab() as u32)
+        .filter_map(|id| enc.token_bytes(id).map(<[u8]>::len))
+        .max()
+        .unwrap_or(1);
+    ENCODERS.with(|m| m.borrow_mut().insert(name.to_string(), (enc, max)));
+    Ok(())
+}

@@ -1,0 +1,13 @@
+// datalab's background worker. It runs the page's own wasm module (no second build): the page sends the URLs
+// of its wasm-bindgen glue and wasm file, this script loads them, and the module's `main`, finding no window,
+// takes over the worker's messages (see src/web/worker.rs). If loading fails, the page is told why.
+self.onmessage = async (event) => {
+  const init = event.data && event.data.init;
+  if (!init) return;
+  try {
+    const glue = await import(init.glue);
+    await glue.default({ module_or_path: init.wasm });
+  } catch (err) {
+    self.postMessage({ kind: "init-error", message: String((err && err.message) || err) });
+  }
+};
