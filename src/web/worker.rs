@@ -5,8 +5,9 @@
 //! wasm-bindgen glue and starts it; `main` sees there is no window and calls [`serve`], which answers job
 //! messages. The page side ([`run`]) starts the worker on first use and keeps it for later jobs.
 //!
-//! Messages: page → worker `{id, job, fields, ranks?}` (`job` is a [`Job`] as JSON, `fields` the rows'
-//! three fields each as a flat array of strings, `ranks` the bytes of a rank file); worker → page
+//! Messages: page → worker `{id, job, rows, ranks?}` (`job` is a [`Job`] as JSON, `rows` the rows packed
+//! by [`crate::core::quality::jobs::pack_rows`] in a buffer that is transferred, not copied, `ranks` the
+//! bytes of a rank file); worker → page
 //! `{kind: "ready"}`, `{kind: "progress", id, value}`, `{kind: "done", id, result}` (an [`Outcome`] as
 //! JSON), `{kind: "error", id, message}`; worker.js sends `{kind: "init-error", message}` if it cannot start.
 
@@ -20,7 +21,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::core::quality::jobs::{rows_from_fields, run as run_job, Job, Outcome};
+use crate::core::quality::jobs::{run as run_job, unpack_rows, Job, Outcome};
 use crate::core::quality::scorecard::TokenCounter;
 use crate::core::tokenize::encodings::EncodingSpec;
 use crate::core::tokenize::Encoder;
@@ -72,8 +73,12 @@ struct Handle {
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
 
+/// Workers the page may run at once: one per core on a student laptop's two, so a split job (the gates)
+/// takes half the time; most jobs use the first only.
+pub const MAX_WORKERS: usize = 2;
+
 thread_local! {
-    static HANDLE: RefCell<Option<Rc<Handle>>> = const { RefCell::new(None) };
+    static HANDLES: RefCell<[Option<Rc<Handle>>; MAX_WORKERS]> = const { RefCell::new([None, None]) };
     static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
 }
 
@@ -88,14 +93,14 @@ fn link_href(selector: &str) -> Option<String> {
     ))
 }
 
-fn spawn() -> Result<Rc<Handle>, String> {
+fn spawn(slot: usize) -> Result<Rc<Handle>, String> {
     let glue = link_href("link[rel=modulepreload][href$='.js']")
         .ok_or("The page has no link to its own script, so the background worker cannot start.")?;
     let wasm = link_href("link[rel=preload][href$='.wasm']")
         .ok_or("The page has no link to its wasm module, so the background worker cannot start.")?;
     let opts = WorkerOptions::new();
     opts.set_type(WorkerType::Module);
-    opts.set_name("datalab-worker");
+    opts.set_name(&format!("datalab-worker-{slot}"));
     let worker = Worker::new_with_options("worker.js", &opts)
         .map_err(|e| format!("The browser refused to start a worker: {}", message_of(&e)))?;
     let (ready, ready_ok, ready_fail) = deferred();
@@ -127,7 +132,7 @@ fn spawn() -> Result<Rc<Handle>, String> {
                     );
                     let _ = ready_fail.call1(&JsValue::NULL, &JsValue::from_str(&msg));
                     fail_pending(msg);
-                    forget_worker();
+                    forget_worker(slot);
                 }
                 "progress" => {
                     let p = pending.borrow();
@@ -159,7 +164,7 @@ fn spawn() -> Result<Rc<Handle>, String> {
         );
         let _ = ready_fail.call1(&JsValue::NULL, &JsValue::from_str(&msg));
         fail_pending(msg);
-        forget_worker();
+        forget_worker(slot);
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -183,26 +188,69 @@ fn spawn() -> Result<Rc<Handle>, String> {
     }))
 }
 
-/// Drops the worker (after it failed): the next job starts a fresh one.
-fn forget_worker() {
-    if let Some(h) = HANDLE.with(|h| h.borrow_mut().take()) {
+/// Drops worker `slot` (after it failed): the next job starts a fresh one.
+fn forget_worker(slot: usize) {
+    if let Some(h) = HANDLES.with(|h| h.borrow_mut()[slot].take()) {
         h.worker.terminate();
     }
 }
 
-/// Runs `job` over `fields` (three per row) in the background worker; `progress` hears 0..=1. Fails with a
-/// message for the student if the worker cannot start, the job fails, or it is [`cancel`]led.
+/// How many workers a split job should use: [`MAX_WORKERS`], or fewer on a one-core machine.
+pub fn parallelism() -> usize {
+    let cores = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency()) as usize;
+    cores.clamp(1, MAX_WORKERS)
+}
+
+/// Runs `job` over each of `parts` (consecutive parts of the rows, packed) in its own worker at once;
+/// `progress` hears the mean progress. The outcomes come back in the parts' order.
+pub async fn run_parallel(
+    job: &Job,
+    parts: Vec<Uint8Array>,
+    ranks: Option<&[u8]>,
+    progress: impl Fn(f64) + 'static,
+) -> Result<Vec<Outcome>, String> {
+    let n = parts.len().clamp(1, MAX_WORKERS);
+    let shares = Rc::new(RefCell::new(vec![0.0; n]));
+    let progress = Rc::new(progress);
+    let runs = parts.into_iter().take(n).enumerate().map(|(slot, rows)| {
+        let (shares, progress) = (shares.clone(), progress.clone());
+        run_on(slot, job, rows, ranks, move |p| {
+            let mean = {
+                let mut s = shares.borrow_mut();
+                s[slot] = p;
+                s.iter().sum::<f64>() / s.len() as f64
+            };
+            progress(mean);
+        })
+    });
+    futures::future::join_all(runs).await.into_iter().collect()
+}
+
+/// Runs `job` over `rows` (packed rows; the buffer is handed over to the worker and left empty here) in
+/// the background worker; `progress` hears 0..=1. Fails with a message for the student if the worker
+/// cannot start, the job fails, or it is [`cancel`]led.
 pub async fn run(
     job: &Job,
-    fields: Array,
+    rows: Uint8Array,
     ranks: Option<&[u8]>,
     progress: impl Fn(f64) + 'static,
 ) -> Result<Outcome, String> {
-    let handle = match HANDLE.with(|h| h.borrow().clone()) {
+    run_on(0, job, rows, ranks, progress).await
+}
+
+/// [`run`] in worker `slot` (started on first use).
+async fn run_on(
+    slot: usize,
+    job: &Job,
+    rows: Uint8Array,
+    ranks: Option<&[u8]>,
+    progress: impl Fn(f64) + 'static,
+) -> Result<Outcome, String> {
+    let handle = match HANDLES.with(|h| h.borrow()[slot].clone()) {
         Some(h) => h,
         None => {
-            let h = spawn()?;
-            HANDLE.with(|slot| *slot.borrow_mut() = Some(h.clone()));
+            let h = spawn(slot)?;
+            HANDLES.with(|hs| hs.borrow_mut()[slot] = Some(h.clone()));
             h
         }
     };
@@ -232,7 +280,7 @@ pub async fn run(
             "job",
             JsValue::from_str(&serde_json::to_string(job).map_err(|e| e.to_string())?),
         ),
-        ("fields", fields.into()),
+        ("rows", rows.clone().into()),
         (
             "ranks",
             ranks.map_or(JsValue::UNDEFINED, |r| Uint8Array::from(r).into()),
@@ -240,22 +288,25 @@ pub async fn run(
     ]);
     handle
         .worker
-        .post_message(&msg)
+        .post_message_with_transfer(&msg, &Array::of1(&rows.buffer()))
         .map_err(|e| format!("Could not send the rows to the worker: {}", message_of(&e)))?;
     let result = JsFuture::from(done).await.map_err(|e| message_of(&e))?;
     let json = result.as_string().unwrap_or_default();
     serde_json::from_str(&json).map_err(|e| format!("The worker's answer was unreadable: {e}"))
 }
 
-/// Stops the running job at once: the worker is ended (its work is lost) and the job fails as cancelled.
+/// Stops the running job at once: the workers are ended (their work is lost) and the job fails as
+/// cancelled.
 pub fn cancel() {
-    if let Some(h) = HANDLE.with(|h| h.borrow_mut().take()) {
-        h.worker.terminate();
-        if let Some(p) = h.pending.borrow_mut().take() {
-            let _ = p.reject.call1(
-                &JsValue::NULL,
-                &JsValue::from_str("Cancelled; nothing was changed."),
-            );
+    for slot in 0..MAX_WORKERS {
+        if let Some(h) = HANDLES.with(|h| h.borrow_mut()[slot].take()) {
+            h.worker.terminate();
+            if let Some(p) = h.pending.borrow_mut().take() {
+                let _ = p.reject.call1(
+                    &JsValue::NULL,
+                    &JsValue::from_str("Cancelled; nothing was changed."),
+                );
+            }
         }
     }
 }
@@ -315,11 +366,9 @@ fn handle(data: &JsValue, id: &JsValue) -> Result<String, String> {
     let t0 = now();
     let job: Job = serde_json::from_str(&get(data, "job").as_string().unwrap_or_default())
         .map_err(|e| format!("The job could not be read: {e}"))?;
-    let fields: Vec<String> = Array::from(&get(data, "fields"))
-        .iter()
-        .map(|v| v.as_string().unwrap_or_default())
-        .collect();
-    let rows = rows_from_fields(fields)?;
+    let packed = Uint8Array::new(&get(data, "rows")).to_vec();
+    let rows = unpack_rows(&packed)?;
+    drop(packed);
     let mut last = -1.0;
     let mut progress = |v: f64| {
         if v - last >= 0.01 || v >= 1.0 {

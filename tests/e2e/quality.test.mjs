@@ -303,20 +303,30 @@ test("split leakage: train rows duplicated in test are listed and removed from t
 
 test("a long job runs in the worker: the page keeps drawing, Cancel stops it, and the next run works", async () => {
   const { page, errors } = await fresh();
-  const rows = Array.from({ length: 20000 }, (_, i) => ({ instruction: `Item ${i}.`, input: "", output: words(i, 200).join(" ") + "." }));
+  // Big enough that the job takes over a second in the worker, so Cancel lands while it runs.
+  const rows = Array.from({ length: 40000 }, (_, i) => ({ instruction: `Item ${i}.`, input: "", output: words(i, 250).join(" ") + "." }));
   await page.getByLabel("Import dataset").setInputFiles(file("big.json", rows));
   await expectTestIds(page, { "rows-valid": rows.length }, 120_000);
   await page.waitForFunction(() => !document.querySelector(".busy"));
   await button(page, "Find duplicates").click();
-  await page.getByRole("progressbar").first().waitFor();
-  // A frame is drawn while the job runs (the work is not on the page's thread).
-  const drew = await page.evaluate(() => new Promise((res) => requestAnimationFrame(() => res(true))));
-  assert.ok(drew);
   await page.locator(".busy").getByRole("button", { name: "Cancel" }).click();
   await page.getByText("Cancelled; nothing was changed.").first().waitFor();
   assert.equal(await page.getByTestId("near-dup-pairs").count(), 0);
+  // The next run starts a fresh worker; frames keep coming while it works (the work is off the page's thread).
+  await page.evaluate(() => {
+    const g = (window.__gaps = { max: 0, last: performance.now(), frames: 0 });
+    const tick = (t) => {
+      g.max = Math.max(g.max, t - g.last);
+      g.last = t;
+      g.frames++;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
   await button(page, "Find duplicates").click();
   await expectTestIds(page, { "near-dup-pairs": 0 }, 120_000);
+  const gaps = await page.evaluate(() => window.__gaps);
+  assert.ok(gaps.frames > 5, `frames were drawn during the job (${gaps.frames})`);
   const ms = await testIdText(page, "near-dup-ms");
   assert.match(ms, /^\d+ ms$/);
   assert.deepEqual(errors, []);

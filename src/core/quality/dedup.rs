@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::minhash::{candidates, clusters, estimate, optimal_bands, MinHasher};
-use super::shingle::{jaccard, shingle_bag, shingles};
+use super::shingle::{gram_of, jaccard, shingles, word_hashes};
 use crate::core::dataset::record::Record;
 
 /// The knobs of near-duplicate detection (all editable in the lab).
@@ -113,58 +113,118 @@ pub fn near_duplicates(
     p: &NearDupParams,
     progress: &mut dyn FnMut(f64),
 ) -> NearDupReport {
-    let sigs = signatures(texts, p, progress);
-    let cands = candidates(&sigs, p.bands, p.rows);
-    let pairs = verify(texts, &sigs, &cands, p, |_, _| true);
-    progress(1.0);
-    let clusters = group(texts.len(), pairs.clone());
-    NearDupReport {
-        docs: texts.len(),
-        candidates: cands.len(),
-        pairs,
-        clusters,
-    }
+    find(
+        texts.len(),
+        |i| word_hashes(texts[i]),
+        p,
+        |_, _| true,
+        progress,
+    )
 }
 
-/// MinHash signatures of all texts (the bulk of the work: 90% of the progress).
-fn signatures(texts: &[&str], p: &NearDupParams, progress: &mut dyn FnMut(f64)) -> Vec<Vec<u32>> {
+/// Exact-duplicate groups and near duplicates of `rows` (compared by [`row_text`]) from one pass over
+/// each row's words: the exact key and the shingles come from the same word hashes, and the rows' text is
+/// never copied.
+pub fn duplicates_of_rows(
+    rows: &[Record],
+    p: &NearDupParams,
+    progress: &mut dyn FnMut(f64),
+) -> (NearDupReport, Vec<Vec<usize>>) {
+    let mut keys = Vec::with_capacity(rows.len());
+    let n = rows.len().max(1);
     let hasher = MinHasher::new(p.num_perm, p.seed);
-    let n = texts.len().max(1);
-    texts
+    let sigs: Vec<Vec<u32>> = rows
         .iter()
         .enumerate()
-        .map(|(i, t)| {
+        .map(|(i, r)| {
             if i % 512 == 0 {
                 progress(0.9 * i as f64 / n as f64);
             }
-            hasher.signature(&shingle_bag(t, p.shingle))
+            let fields = [&r.instruction, &r.input, &r.output].map(|f| word_hashes(f));
+            keys.push(super::exact::words_key(&fields));
+            hasher.signature(&bag(&fields.concat(), p.shingle))
         })
+        .collect();
+    let report = finish(rows.len(), &sigs, |i| row_words(&rows[i]), p, |_, _| true);
+    progress(1.0);
+    (report, super::exact::groups_by_key(&keys))
+}
+
+/// The word hashes of [`row_text`]`(r)` (equal to hashing the joined text: the line breaks between fields
+/// end words).
+pub fn row_words(r: &Record) -> Vec<u64> {
+    [&r.instruction, &r.input, &r.output]
+        .iter()
+        .flat_map(|f| word_hashes(f))
         .collect()
 }
 
-/// Candidates that pass `keep` and whose exact Jaccard reaches the threshold.
-fn verify(
-    texts: &[&str],
-    sigs: &[Vec<u32>],
-    cands: &[(u32, u32)],
+/// Shingle hashes (with repeats) of a document given as its word hashes.
+fn bag(words: &[u64], k: usize) -> Vec<u64> {
+    let k = k.max(1);
+    if words.is_empty() {
+        Vec::new()
+    } else if words.len() < k {
+        vec![gram_of(words)]
+    } else {
+        words.windows(k).map(gram_of).collect()
+    }
+}
+
+/// Sorted, distinct shingles of a document given as its word hashes.
+fn set(words: &[u64], k: usize) -> Vec<u64> {
+    let mut s = bag(words, k);
+    s.sort_unstable();
+    s.dedup();
+    s
+}
+
+/// Signatures, candidates, verification and clusters over `n` documents whose words `words_of` gives.
+fn find(
+    n: usize,
+    words_of: impl Fn(usize) -> Vec<u64>,
     p: &NearDupParams,
     keep: impl Fn(usize, usize) -> bool,
-) -> Vec<Pair> {
-    // Shingle sets are rebuilt only for rows that are in some candidate pair, once each.
+    progress: &mut dyn FnMut(f64),
+) -> NearDupReport {
+    let hasher = MinHasher::new(p.num_perm, p.seed);
+    let sigs: Vec<Vec<u32>> = (0..n)
+        .map(|i| {
+            if i % 512 == 0 {
+                progress(0.9 * i as f64 / n.max(1) as f64);
+            }
+            hasher.signature(&bag(&words_of(i), p.shingle))
+        })
+        .collect();
+    let report = finish(n, &sigs, words_of, p, keep);
+    progress(1.0);
+    report
+}
+
+/// LSH candidates of `sigs`, those passing `keep` verified by exact Jaccard, and their clusters. Shingle
+/// sets are rebuilt only for rows that are in some candidate pair, once each.
+fn finish(
+    n: usize,
+    sigs: &[Vec<u32>],
+    words_of: impl Fn(usize) -> Vec<u64>,
+    p: &NearDupParams,
+    keep: impl Fn(usize, usize) -> bool,
+) -> NearDupReport {
+    let cands = candidates(sigs, p.bands, p.rows);
     let mut sets: rustc_hash::FxHashMap<usize, Vec<u64>> = Default::default();
-    let mut out = Vec::new();
-    for &(a, b) in cands {
+    let mut pairs = Vec::new();
+    for &(a, b) in &cands {
         let (a, b) = (a as usize, b as usize);
         if !keep(a, b) {
             continue;
         }
         for i in [a, b] {
             sets.entry(i)
-                .or_insert_with(|| shingles(texts[i], p.shingle));
+                .or_insert_with(|| set(&words_of(i), p.shingle));
         }
         let j = jaccard(&sets[&a], &sets[&b]);
         if j >= p.threshold {
-            out.push(Pair {
+            pairs.push(Pair {
                 a,
                 b,
                 estimated_jaccard: estimate(&sigs[a], &sigs[b]),
@@ -172,7 +232,12 @@ fn verify(
             });
         }
     }
-    out
+    NearDupReport {
+        docs: n,
+        candidates: cands.len(),
+        clusters: group(n, pairs.clone()),
+        pairs,
+    }
 }
 
 /// Verified pairs grouped into clusters (each cluster lists its own pairs).
@@ -298,15 +363,16 @@ pub fn leakage(
     p: &NearDupParams,
     progress: &mut dyn FnMut(f64),
 ) -> Vec<Leak> {
-    use super::exact::normalise;
-    let mut exact: rustc_hash::FxHashMap<String, usize> = Default::default();
+    use super::exact::words_key;
+    let key = |t: &str| words_key(&[word_hashes(t)]);
+    let mut exact: rustc_hash::FxHashMap<u64, usize> = Default::default();
     for (j, t) in texts[train..].iter().enumerate() {
-        exact.entry(normalise(t)).or_insert(j);
+        exact.entry(key(t)).or_insert(j);
     }
-    let sigs = signatures(texts, p, progress);
-    let cands = candidates(&sigs, p.bands, p.rows);
     let cross = |a: usize, b: usize| a < train && b >= train;
-    let mut out: Vec<Leak> = verify(texts, &sigs, &cands, p, cross)
+    let report = find(texts.len(), |i| word_hashes(texts[i]), p, cross, progress);
+    let mut out: Vec<Leak> = report
+        .pairs
         .into_iter()
         .map(|pair| Leak {
             train: pair.a,
@@ -316,7 +382,7 @@ pub fn leakage(
         })
         .collect();
     for (i, t) in texts[..train].iter().enumerate() {
-        if let Some(&j) = exact.get(&normalise(t)) {
+        if let Some(&j) = exact.get(&key(t)) {
             match out.iter_mut().find(|l| l.train == i && l.test == j) {
                 Some(l) => l.kind = LeakKind::Exact,
                 None => out.push(Leak {
@@ -328,7 +394,6 @@ pub fn leakage(
             }
         }
     }
-    progress(1.0);
     out.sort_by_key(|l| (l.train, l.test));
     out
 }
@@ -336,7 +401,6 @@ pub fn leakage(
 /// Word spans of `a` that also occur in `b` as part of a shared shingle: `(text, shared)` segments that
 /// concatenate back to `a`, for highlighting what two near duplicates have in common.
 pub fn shared_spans(a: &str, b: &str, k: usize) -> Vec<(String, bool)> {
-    use super::shingle::word_hashes;
     let k = k.max(1);
     let theirs: rustc_hash::FxHashSet<u64> = shingles(b, k).into_iter().collect();
     // Byte ranges of a's words, in order (the same word rule as word_hashes).
@@ -359,7 +423,7 @@ pub fn shared_spans(a: &str, b: &str, k: usize) -> Vec<(String, bool)> {
     let mut shared = vec![false; spans.len()];
     if hashes.len() == spans.len() && hashes.len() >= k {
         for (w, window) in hashes.windows(k).enumerate() {
-            let g = shingles_of(window);
+            let g = gram_of(window);
             if theirs.contains(&g) {
                 shared[w..w + k].iter_mut().for_each(|s| *s = true);
             }
@@ -385,11 +449,6 @@ pub fn shared_spans(a: &str, b: &str, k: usize) -> Vec<(String, bool)> {
     }
     push(&a[pos..], false, &mut out);
     out
-}
-
-/// The hash [`shingles`] gives a window of word hashes.
-fn shingles_of(window: &[u64]) -> u64 {
-    super::shingle::gram_of(window)
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use rustc_hash::FxHashMap;
 
+use super::shingle::{mix64, word_hashes};
+
 /// `text` lower-cased, punctuation dropped, runs of whitespace made one space, trimmed.
 pub fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -31,67 +33,44 @@ pub fn normalise(text: &str) -> String {
     out
 }
 
-/// A 64-bit hash of a record's normalised fields: equal for exact duplicates, and (at 2^-64 per pair)
-/// different otherwise — a set of these finds duplicates without keeping 50k normalised strings.
-pub fn row_key(r: &crate::core::dataset::record::Record) -> u64 {
-    use std::hash::Hasher;
-    let mut buf = Vec::with_capacity(r.instruction.len() + r.input.len() + r.output.len() + 3);
-    for f in [&r.instruction, &r.input, &r.output] {
-        normalise_into(f, &mut buf);
-        buf.push(0x1f);
+/// A key for exact duplicates from fields given as word hashes: equal when every field has the same
+/// sequence of lower-cased words — case, whitespace and punctuation ignored (punctuation separates words,
+/// so "it's" reads as "it s") — and, at 2^-64 per pair, different otherwise.
+pub fn words_key(fields: &[Vec<u64>]) -> u64 {
+    let mut h: u64 = 0x243f_6a88_85a3_08d3;
+    for f in fields {
+        for &w in f {
+            h = mix64(h ^ w);
+        }
+        h = mix64(h ^ 0x1f1f_1f1f); // fields are kept apart
     }
-    // FxHasher takes 8 bytes at a time: the hash costs little next to the normalising.
-    let mut h = rustc_hash::FxHasher::default();
-    h.write(&buf);
-    super::shingle::mix64(h.finish() ^ buf.len() as u64)
+    h
 }
 
-/// Appends [`normalise`]`(text)`'s bytes to `out` (ASCII bytes take a fast path).
-fn normalise_into(text: &str, out: &mut Vec<u8>) {
-    let start = out.len();
-    let mut space = false;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut utf8 = [0u8; 4];
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (alnum, white, len) = if b < 0x80 {
-            (b.is_ascii_alphanumeric(), b.is_ascii_whitespace(), 1)
-        } else {
-            let c = text[i..].chars().next().unwrap_or(' ');
-            (c.is_alphanumeric(), c.is_whitespace(), c.len_utf8())
-        };
-        if alnum {
-            if space && out.len() > start {
-                out.push(b' ');
-            }
-            space = false;
-            if len == 1 {
-                out.push(b.to_ascii_lowercase());
-            } else {
-                let c = text[i..].chars().next().unwrap_or(' ');
-                for l in c.to_lowercase() {
-                    out.extend_from_slice(l.encode_utf8(&mut utf8).as_bytes());
-                }
-            }
-        } else if white {
-            space = true;
-        }
-        i += len;
+/// [`words_key`] of a record's three fields.
+pub fn row_key(r: &crate::core::dataset::record::Record) -> u64 {
+    words_key(&[&r.instruction, &r.input, &r.output].map(|f| word_hashes(f)))
+}
+
+/// Groups of indices with equal keys (groups of two or more, each ascending, ordered by first index).
+pub fn groups_by_key(keys: &[u64]) -> Vec<Vec<usize>> {
+    let mut by_key: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
+    for (i, k) in keys.iter().enumerate() {
+        by_key.entry(*k).or_default().push(i);
     }
+    let mut out: Vec<Vec<usize>> = by_key.into_values().filter(|g| g.len() > 1).collect();
+    out.sort_unstable_by_key(|g| g[0]);
+    out
 }
 
 /// Groups of row indices whose normalised `[instruction, input, output]` are equal (groups of two or more,
 /// each in row order, groups ordered by first row).
 pub fn exact_groups<'a>(rows: impl IntoIterator<Item = [&'a str; 3]>) -> Vec<Vec<usize>> {
-    let mut by_key: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-    for (i, fields) in rows.into_iter().enumerate() {
-        let key = fields.map(normalise).join("\u{1f}");
-        by_key.entry(key).or_default().push(i);
-    }
-    let mut out: Vec<Vec<usize>> = by_key.into_values().filter(|g| g.len() > 1).collect();
-    out.sort_unstable_by_key(|g| g[0]);
-    out
+    let keys: Vec<u64> = rows
+        .into_iter()
+        .map(|f| words_key(&f.map(word_hashes)))
+        .collect();
+    groups_by_key(&keys)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::exact::normalise;
+use super::shingle::word_hashes;
 use crate::core::dataset::record::Record;
 
 /// The gates, in the order the scorecard lists them.
@@ -146,9 +147,79 @@ fn flag(gate: Gate, score: f64, reason: impl Into<String>) -> Flag {
     }
 }
 
+/// The parts of a configuration every row needs in a prepared form (lower-cased phrases, hashed words),
+/// made once per run instead of once per row.
+pub struct Prepared {
+    /// Each refusal phrase as word hashes, with its text.
+    refusals: Vec<(Vec<u64>, String)>,
+    /// A 64-bit filter of the phrases' first words: most words miss it with one AND.
+    refusal_firsts: u64,
+    safety: Vec<(u64, String)>,
+    /// The placeholder words ("lorem ipsum", "todo", …) as word hashes, and the hash of "insert".
+    placeholders: Vec<(Vec<u64>, &'static str)>,
+    insert: u64,
+}
+
+/// Placeholder text that is whole words (matched on word hashes).
+const PLACEHOLDER_WORDS: [&str; 4] = ["lorem ipsum", "todo", "placeholder", "xxx"];
+
+/// Whether `phrase` (word hashes) occurs as consecutive words of `words`.
+fn has_phrase(words: &[u64], phrase: &[u64]) -> bool {
+    let Some(&first) = phrase.first() else {
+        return false;
+    };
+    words.len() >= phrase.len()
+        && (0..=words.len() - phrase.len())
+            .any(|i| words[i] == first && words[i..i + phrase.len()] == *phrase)
+}
+
+impl GateConfig {
+    pub fn prepare(&self) -> Prepared {
+        let refusals: Vec<(Vec<u64>, String)> = self
+            .refusals
+            .iter()
+            .map(|p| (word_hashes(p), p.clone()))
+            .filter(|(w, _)| !w.is_empty())
+            .collect();
+        Prepared {
+            refusal_firsts: refusals.iter().fold(0, |m, (w, _)| m | 1 << (w[0] & 63)),
+            // Phrases are matched as word sequences: case and punctuation aside ("I'm sorry, but" is
+            // "i m sorry but"), and never inside a longer word ("hi cannot" does not contain "i cannot").
+            refusals,
+            safety: self
+                .safety_words
+                .iter()
+                .filter_map(|w| word_hashes(w).first().map(|&h| (h, w.clone())))
+                .collect(),
+            placeholders: PLACEHOLDER_WORDS
+                .iter()
+                .map(|p| (word_hashes(p), *p))
+                .collect(),
+            insert: word_hashes("insert")[0],
+        }
+    }
+}
+
+/// The word hashes of a row's instruction, input and output — shared by the gates that read words and by
+/// the exact-duplicate key, so each row's text is split into words once.
+pub fn row_word_hashes(r: &Record) -> [Vec<u64>; 3] {
+    [&r.instruction, &r.input, &r.output].map(|f| word_hashes(f))
+}
+
 /// The flags a row raises (empty: it passes every enabled gate). `tokens` are the row's
 /// (instruction, output) token counts, when a tokenizer is chosen.
 pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Vec<Flag> {
+    check_prepared(r, cfg, &cfg.prepare(), tokens, &row_word_hashes(r))
+}
+
+/// [`check`] with the configuration prepared and the row's words hashed already (see [`row_word_hashes`]).
+pub fn check_prepared(
+    r: &Record,
+    cfg: &GateConfig,
+    prep: &Prepared,
+    tokens: Option<(usize, usize)>,
+    words: &[Vec<u64>; 3],
+) -> Vec<Flag> {
     let on = |g: Gate| cfg.enabled.contains(&g);
     let mut out = Vec::new();
     let (ins, outp) = (r.instruction.trim(), r.output.trim());
@@ -198,12 +269,17 @@ pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Ve
         }
     }
     if on(Gate::Refusal) {
-        let lower = outp.to_lowercase();
-        if let Some(p) = cfg
-            .refusals
+        let out_words = &words[2];
+        let hit = out_words
             .iter()
-            .find(|p| !p.is_empty() && lower.contains(&p.to_lowercase()))
-        {
+            .enumerate()
+            .filter(|(_, &w)| prep.refusal_firsts & (1 << (w & 63)) != 0)
+            .find_map(|(i, _)| {
+                prep.refusals
+                    .iter()
+                    .find(|(p, _)| out_words[i..].starts_with(p))
+            });
+        if let Some((_, p)) = hit {
             out.push(flag(
                 Gate::Refusal,
                 0.0,
@@ -211,10 +287,15 @@ pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Ve
             ));
         }
     }
-    // The normalised output is at least as long as its count of letters and digits: an output with more of
-    // them than the instruction has bytes cannot be inside it (checked first, it is much cheaper).
+    // The normalised output keeps at least its ASCII letters and digits: an output with more of them than
+    // the instruction has bytes cannot be inside it (checked first, it is much cheaper).
     if on(Gate::RepeatsInstruction)
-        && outp.chars().filter(|c| c.is_alphanumeric()).count() <= ins.len()
+        && outp
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .take(ins.len() + 1)
+            .count()
+            <= ins.len()
     {
         let (ni, no) = (normalise(ins), normalise(outp));
         if !no.is_empty() && (no == ni || (no.len() >= 20 && ni.contains(&no))) {
@@ -226,7 +307,12 @@ pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Ve
         }
     }
     if on(Gate::Truncated) {
-        if outp.matches("```").count() % 2 == 1 {
+        let fences = if outp.contains('`') {
+            outp.matches("```").count()
+        } else {
+            0
+        };
+        if fences % 2 == 1 {
             out.push(flag(
                 Gate::Truncated,
                 0.0,
@@ -241,7 +327,7 @@ pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Ve
         }
     }
     if on(Gate::Repetition) {
-        let share = repeated_share(outp, cfg.repetition_n.max(1));
+        let share = repeated_share_of(&words[2], cfg.repetition_n.max(1));
         if share > cfg.repetition_max {
             out.push(flag(
                 Gate::Repetition,
@@ -279,16 +365,10 @@ pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Ve
     }
     if on(Gate::SafetyWords) {
         // Whole words compared by hash, without a string per word.
-        use super::shingle::word_hashes;
-        let listed: Vec<(u64, &String)> = cfg
-            .safety_words
+        let found = words
             .iter()
-            .filter_map(|w| word_hashes(w).first().map(|&h| (h, w)))
-            .collect();
-        let found = [&r.instruction, &r.input, &r.output]
-            .iter()
-            .flat_map(|f| word_hashes(f))
-            .find_map(|h| listed.iter().find(|(x, _)| *x == h).map(|(_, w)| *w));
+            .flatten()
+            .find_map(|h| prep.safety.iter().find(|(x, _)| x == h).map(|(_, w)| w));
         if let Some(w) = found {
             out.push(flag(
                 Gate::SafetyWords,
@@ -298,17 +378,20 @@ pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Ve
         }
     }
     if on(Gate::Placeholder) {
-        let lower = format!("{} {}", r.instruction, r.output).to_lowercase();
-        let found = [
-            "lorem ipsum",
-            "todo",
-            "[insert",
-            "<insert",
-            "placeholder",
-            "xxx",
-        ]
-        .iter()
-        .find(|p| contains_word_like(&lower, p));
+        let fields = [(&r.instruction, &words[0]), (&r.output, &words[2])];
+        let found = fields.iter().find_map(|(text, w)| {
+            if let Some((_, p)) = prep.placeholders.iter().find(|(ph, _)| has_phrase(w, ph)) {
+                return Some(*p);
+            }
+            // "[insert …]" / "<insert …>": the word, then a look at the text around it.
+            if w.contains(&prep.insert) {
+                let lower = text.to_lowercase();
+                return ["[insert", "<insert"]
+                    .into_iter()
+                    .find(|p| contains_word_like(&lower, p));
+            }
+            None
+        });
         if let Some(p) = found {
             out.push(flag(
                 Gate::Placeholder,
@@ -344,19 +427,54 @@ pub fn formatting_issue(r: &Record) -> Option<String> {
             return Some(format!("\"{name}\" has runs of blank lines"));
         }
     }
-    let o = &r.output;
-    if o.matches("```").count() % 2 == 0 {
-        // Brackets are counted in the prose only: code inside fences has its own rules.
-        let prose: String = o.split("```").step_by(2).collect();
-        for (open, close) in [('(', ')'), ('[', ']'), ('{', '}')] {
-            let (a, b) = (prose.matches(open).count(), prose.matches(close).count());
+    // One pass over the output: brackets counted in prose only (code inside fences has its own rules), and
+    // the list markers that open lines.
+    let o = r.output.as_bytes();
+    let (mut fenced, mut fences) = (false, 0);
+    let mut counts = [0usize; 6];
+    let (mut dash, mut star) = (false, false);
+    let mut line_start = true;
+    let mut i = 0;
+    while i < o.len() {
+        let b = o[i];
+        if b == b'`' && o[i..].starts_with(b"```") {
+            fenced = !fenced;
+            fences += 1;
+            i += 3;
+            line_start = false;
+            continue;
+        }
+        if line_start && b != b' ' && b != b'\t' {
+            dash |= o[i..].starts_with(b"- ");
+            star |= o[i..].starts_with(b"* ");
+            line_start = false;
+        }
+        match b {
+            b'\n' => line_start = true,
+            b'(' | b')' | b'[' | b']' | b'{' | b'}' if !fenced => {
+                let k = match b {
+                    b'(' => 0,
+                    b')' => 1,
+                    b'[' => 2,
+                    b']' => 3,
+                    b'{' => 4,
+                    _ => 5,
+                };
+                counts[k] += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if fences % 2 == 0 {
+        for (k, (open, close)) in [('(', ')'), ('[', ']'), ('{', '}')].into_iter().enumerate() {
+            let (a, b) = (counts[2 * k], counts[2 * k + 1]);
             if a != b {
                 return Some(format!("the output has {a} \"{open}\" but {b} \"{close}\""));
             }
         }
     }
-    let marker = |m: &str| o.lines().any(|l| l.trim_start().starts_with(m));
-    if marker("- ") && marker("* ") {
+    if dash && star {
         return Some("the output mixes \"- \" and \"* \" list markers".into());
     }
     None
@@ -384,18 +502,19 @@ fn contains_word_like(hay: &str, needle: &str) -> bool {
 
 /// The share of word n-grams that repeat an earlier one (0 for texts shorter than 2n words).
 pub fn repeated_share(text: &str, n: usize) -> f64 {
-    let words = super::shingle::word_hashes(text);
+    repeated_share_of(&word_hashes(text), n)
+}
+
+/// [`repeated_share`] of a text given as its word hashes.
+pub fn repeated_share_of(words: &[u64], n: usize) -> f64 {
     if words.len() < 2 * n {
         return 0.0;
     }
-    let grams = words.len() + 1 - n;
-    let mut seen: rustc_hash::FxHashSet<u64> = Default::default();
-    seen.reserve(grams);
-    let repeats = words
-        .windows(n)
-        .filter(|g| !seen.insert(super::shingle::gram_of(g)))
-        .count();
-    repeats as f64 / grams as f64
+    // Sorting the n-gram hashes puts repeats side by side: cheaper than a hash set for a few hundred.
+    let mut grams: Vec<u64> = words.windows(n).map(super::shingle::gram_of).collect();
+    grams.sort_unstable();
+    let repeats = grams.windows(2).filter(|w| w[0] == w[1]).count();
+    repeats as f64 / grams.len() as f64
 }
 
 /// The writing system most letters of `text` are in, if it has letters.
@@ -410,6 +529,13 @@ pub fn dominant_script(text: &str) -> Option<&'static str> {
         "CJK",
         "Devanagari",
     ];
+    if text.is_ascii() {
+        // Most text: any ASCII letter is Latin, and nothing else is a letter.
+        return text
+            .bytes()
+            .any(|b| b.is_ascii_alphabetic())
+            .then_some("Latin");
+    }
     for c in text.chars() {
         if c.is_ascii() {
             counts[0] += c.is_ascii_alphabetic() as usize;

@@ -4,7 +4,7 @@
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-use super::gates::{check, Flag, Gate, GateConfig, GateReport};
+use super::gates::{check_prepared, row_word_hashes, Flag, Gate, GateConfig, GateReport};
 use crate::core::dataset::record::Record;
 
 /// The deck's quality dimensions, each a score in 0..1 made of the gates that stand in for it.
@@ -89,6 +89,56 @@ pub struct GateRun {
     pub dimensions: Vec<(Dimension, f64)>,
     /// Time the gates took, in milliseconds (filled in by whoever ran them).
     pub millis: f64,
+    /// Each row's exact-duplicate key (see `exact::words_key`), kept only while parts of one run are
+    /// merged ([`merge_runs`]): duplicates across parts are found from them.
+    #[serde(default)]
+    pub keys: Vec<u64>,
+}
+
+/// One run from runs over consecutive parts of the rows (the parts ran in parallel workers): indices are
+/// shifted, counts added, duplicates across parts found from the row keys, and the scores recomputed.
+pub fn merge_runs(parts: Vec<GateRun>) -> GateRun {
+    let mut out = GateRun::default();
+    let mut words: rustc_hash::FxHashMap<String, usize> = Default::default();
+    for (k, part) in parts.into_iter().enumerate() {
+        if k == 0 {
+            out.config = part.config.clone();
+            out.encoding = part.encoding.clone();
+        }
+        let offset = out.report.rows;
+        out.report.rows += part.report.rows;
+        out.report.passed += part.report.passed;
+        for (g, n) in part.report.per_gate {
+            match out.report.per_gate.iter_mut().find(|(x, _)| *x == g) {
+                Some((_, m)) => *m += n,
+                None => out.report.per_gate.push((g, n)),
+            }
+        }
+        out.report.flagged.extend(
+            part.report
+                .flagged
+                .into_iter()
+                .map(|(i, f)| (i + offset, f)),
+        );
+        out.scores.extend(part.scores);
+        out.instruction_chars.extend(part.instruction_chars);
+        out.output_chars.extend(part.output_chars);
+        for (w, n) in part.first_words {
+            *words.entry(w).or_default() += n;
+        }
+        out.fields_tokenized += part.fields_tokenized;
+        out.millis = out.millis.max(part.millis);
+        out.keys.extend(part.keys);
+    }
+    out.report.per_gate.sort_unstable_by_key(|(g, _)| *g);
+    let mut seen: FxHashSet<u64> = Default::default();
+    out.exact_duplicates = out.keys.iter().filter(|k| !seen.insert(**k)).count();
+    out.keys = Vec::new();
+    let mut first_words: Vec<(String, usize)> = words.into_iter().collect();
+    first_words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out.first_words = first_words;
+    out.dimensions = dimensions(&out.report, &out.first_words, out.exact_duplicates);
+    out
 }
 
 /// A token counter and the longest token of its vocabulary in bytes.
@@ -110,6 +160,11 @@ pub fn run_gates(
     let mut scores = Vec::with_capacity(rows.len());
     let mut fields_tokenized = 0;
     let token_gate = cfg.enabled.contains(&Gate::TokenLength);
+    let prep = cfg.prepare();
+    let mut seen: FxHashSet<u64> = Default::default();
+    seen.reserve(rows.len());
+    let mut exact_duplicates = 0;
+    let mut keys = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         if i % 1024 == 0 {
             progress(0.9 * i as f64 / rows.len().max(1) as f64);
@@ -133,7 +188,13 @@ pub fn run_gates(
             }
             _ => None,
         };
-        let flags = check(r, cfg, counts);
+        let words = row_word_hashes(r);
+        let flags = check_prepared(r, cfg, &prep, counts, &words);
+        let key = super::exact::words_key(&words);
+        keys.push(key);
+        if !seen.insert(key) {
+            exact_duplicates += 1;
+        }
         scores.push(row_score(&flags));
         report.add(i, flags);
     }
@@ -146,7 +207,6 @@ pub fn run_gates(
         .map(|r| r.output.chars().count() as u32)
         .collect();
     let first_words = first_words(rows.iter().map(|r| r.instruction.as_str()));
-    let exact_duplicates = exact_duplicate_rows(rows);
     progress(1.0);
     let dimensions = dimensions(&report, &first_words, exact_duplicates);
     GateRun {
@@ -161,6 +221,7 @@ pub fn run_gates(
         fields_tokenized,
         dimensions,
         millis: 0.0,
+        keys,
     }
 }
 
@@ -342,6 +403,38 @@ mod tests {
     }
 
     #[test]
+    fn runs_over_parts_merge_into_the_run_over_all() {
+        let rows = vec![
+            rec(
+                "Name the capital of France.",
+                "Paris is the capital of France.",
+            ),
+            rec(
+                "Explain recursion briefly.",
+                "As an AI language model, I cannot.",
+            ),
+            rec(
+                "Name the capital of France.",
+                "Paris is the capital of France.",
+            ),
+            rec("Write to support.", "Mail jane@example.com today."),
+            rec("Name the capital of Peru.", "Lima is the capital of Peru."),
+        ];
+        let cfg = GateConfig::default();
+        let mut whole = run_gates(&rows, &cfg, None, &mut |_| {});
+        let merged = merge_runs(vec![
+            run_gates(&rows[..2], &cfg, None, &mut |_| {}),
+            run_gates(&rows[2..], &cfg, None, &mut |_| {}),
+        ]);
+        whole.keys = Vec::new();
+        assert_eq!(merged, whole);
+        assert_eq!(
+            merged.exact_duplicates, 1,
+            "a duplicate across the two parts is found"
+        );
+    }
+
+    #[test]
     fn tokens_are_counted_only_where_they_decide() {
         let rows = vec![
             rec("Name the capital of France.", "Paris."),
@@ -387,21 +480,25 @@ mod timing {
     #[test]
     #[ignore]
     fn gates_50k() {
-        let words = [
-            "alpha", "beta", "gamma", "delta", "tree", "river", "stone", "Paris", "ran", "blue",
-        ];
-        let text = |seed: usize, n: usize| {
-            (0..n)
-                .map(|k| words[(seed * 31 + k * 7 + k / 3) % words.len()])
-                .collect::<Vec<_>>()
-                .join(" ")
-                + "."
+        // Rows cut from the course corpus, as the browser benchmark does (made-up text if it is missing).
+        let corpus = std::fs::read_to_string("../shared/corpus/prose-10mb.txt")
+            .unwrap_or_else(|_| "The quick brown fox jumps over the lazy dog. ".repeat(250_000));
+        let cut = |at: usize, len: usize| {
+            let mut s = (at * 7919) % (corpus.len() - len - 8);
+            while !corpus.is_char_boundary(s) {
+                s += 1;
+            }
+            let mut e = s + len;
+            while !corpus.is_char_boundary(e) {
+                e += 1;
+            }
+            corpus[s..e].to_string()
         };
         let rows: Vec<Record> = (0..50_000)
             .map(|i| Record {
-                instruction: format!("Summarise passage {i}: {}", text(i, 20)),
-                input: text(i + 1, 50),
-                output: text(i + 2, 180),
+                instruction: format!("Summarise passage {i}: {}", cut(i * 3, 130)),
+                input: cut(i * 3 + 1, 350),
+                output: cut(i * 3 + 2, 1000),
                 provenance: Provenance::file("b", i + 1),
             })
             .collect();

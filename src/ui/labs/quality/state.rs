@@ -9,8 +9,10 @@ use leptos::prelude::*;
 use crate::core::dataset::record::Record;
 use crate::core::quality::dedup::{KeepPolicy, NearDupParams};
 use crate::core::quality::gates::GateConfig;
-use crate::core::quality::jobs::{DuplicateReport, Job, LeakageReport, Outcome};
-use crate::core::quality::scorecard::GateRun;
+use crate::core::quality::jobs::{
+    pack_rows, packed_len, DuplicateReport, Job, LeakageReport, Outcome,
+};
+use crate::core::quality::scorecard::{merge_runs, GateRun};
 use crate::ui::labs::workspace::state::Ctx;
 use crate::web::tick::{now_ms, yield_now};
 use crate::web::worker;
@@ -73,18 +75,20 @@ impl QCtx {
     }
 }
 
-/// The rows' fields as one flat JS array (three strings per row), built in ~12 ms slices so the page keeps
-/// drawing; `None` if the job was cancelled meanwhile.
-async fn fields_of(ctx: Ctx, job: u64, rows: &[Record]) -> Option<js_sys::Array> {
-    let out = js_sys::Array::new_with_length((rows.len() * 3) as u32);
+/// The rows packed for the worker ([`pack_rows`]) into a JS buffer, built in ~12 ms slices so the page
+/// keeps drawing; `None` if the job was cancelled meanwhile.
+async fn packed(ctx: Ctx, job: u64, rows: &[Record]) -> Option<js_sys::Uint8Array> {
+    let out = js_sys::Uint8Array::new_with_length(packed_len(rows) as u32);
+    let mut buf = Vec::with_capacity(1 << 20);
+    let mut at = 0u32;
     let mut slice = now_ms();
-    for (i, r) in rows.iter().enumerate() {
-        let at = (i * 3) as u32;
-        out.set(at, r.instruction.as_str().into());
-        out.set(at + 1, r.input.as_str().into());
-        out.set(at + 2, r.output.as_str().into());
-        if i % 256 == 0 && now_ms() - slice > 12.0 {
-            ctx.progress(job, 0.1 * i as f64 / rows.len().max(1) as f64);
+    for (i, chunk) in rows.chunks(256).enumerate() {
+        buf.clear();
+        pack_rows(chunk, &mut buf);
+        out.subarray(at, at + buf.len() as u32).copy_from(&buf);
+        at += buf.len() as u32;
+        if now_ms() - slice > 12.0 {
+            ctx.progress(job, 0.05 * (i * 256) as f64 / rows.len().max(1) as f64);
             yield_now().await;
             if ctx.cancelled(job) {
                 return None;
@@ -96,7 +100,8 @@ async fn fields_of(ctx: Ctx, job: u64, rows: &[Record]) -> Option<js_sys::Array>
 }
 
 /// Runs `job` over `rows` in the background worker under the page's progress bar. Errors are shown to the
-/// student; `None` when it failed or was cancelled.
+/// student; `None` when it failed or was cancelled. A gate run over many rows is split between two workers
+/// (one per core) and merged.
 pub async fn run_job(
     q: QCtx,
     label: &str,
@@ -106,14 +111,32 @@ pub async fn run_job(
 ) -> Option<Outcome> {
     let ctx = q.ws;
     let id = ctx.start_job(label);
-    let fields = fields_of(ctx, id, rows).await?;
-    let result = worker::run(
-        &job,
-        fields,
-        ranks.as_deref().map(Vec::as_slice),
-        move |p| ctx.progress(id, 0.1 + 0.9 * p),
-    )
-    .await;
+    let ranks = ranks.as_deref().map(Vec::as_slice);
+    let progress = move |p| ctx.progress(id, 0.05 + 0.95 * p);
+    let split = matches!(job, Job::Gates { .. }) && rows.len() >= 4096;
+    let parts = if split { worker::parallelism() } else { 1 };
+    let result = if parts > 1 {
+        let half = rows.len().div_ceil(parts);
+        let mut packs = Vec::new();
+        for chunk in rows.chunks(half) {
+            packs.push(packed(ctx, id, chunk).await?);
+        }
+        worker::run_parallel(&job, packs, ranks, progress)
+            .await
+            .map(|outcomes| {
+                let runs = outcomes
+                    .into_iter()
+                    .filter_map(|o| match o {
+                        Outcome::Gates(r) => Some(*r),
+                        _ => None,
+                    })
+                    .collect();
+                Outcome::Gates(Box::new(merge_runs(runs)))
+            })
+    } else {
+        let rows = packed(ctx, id, rows).await?;
+        worker::run(&job, rows, ranks, progress).await
+    };
     if ctx.cancelled(id) {
         return None;
     }
