@@ -369,6 +369,7 @@ fn handle(data: &JsValue, id: &JsValue) -> Result<String, String> {
     let packed = Uint8Array::new(&get(data, "rows")).to_vec();
     let rows = unpack_rows(&packed)?;
     drop(packed);
+    let t1 = now();
     let mut last = -1.0;
     let mut progress = |v: f64| {
         if v - last >= 0.01 || v >= 1.0 {
@@ -407,7 +408,8 @@ fn handle(data: &JsValue, id: &JsValue) -> Result<String, String> {
         }
         None => run_job(&job, &rows, None, &mut progress)?,
     };
-    outcome.set_millis(now() - t0);
+    let t2 = now();
+    outcome.set_millis(t2 - t0, t2 - t1);
     serde_json::to_string(&outcome).map_err(|e| e.to_string())
 }
 

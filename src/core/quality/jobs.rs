@@ -33,6 +33,8 @@ pub struct DuplicateReport {
     pub exact: Vec<Vec<usize>>,
     pub near: NearDupReport,
     pub millis: f64,
+    #[serde(default)]
+    pub compute_millis: f64,
 }
 
 /// Train rows found in the test split.
@@ -43,6 +45,8 @@ pub struct LeakageReport {
     pub test_rows: usize,
     pub leaks: Vec<Leak>,
     pub millis: f64,
+    #[serde(default)]
+    pub compute_millis: f64,
 }
 
 /// What a job gives back.
@@ -55,12 +59,12 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Records how long the job took.
-    pub fn set_millis(&mut self, ms: f64) {
+    /// Records how long the job took in all, and the work itself (without receiving the rows).
+    pub fn set_millis(&mut self, total: f64, compute: f64) {
         match self {
-            Outcome::Gates(r) => r.millis = ms,
-            Outcome::Duplicates(r) => r.millis = ms,
-            Outcome::Leakage(r) => r.millis = ms,
+            Outcome::Gates(r) => (r.millis, r.compute_millis) = (total, compute),
+            Outcome::Duplicates(r) => (r.millis, r.compute_millis) = (total, compute),
+            Outcome::Leakage(r) => (r.millis, r.compute_millis) = (total, compute),
         }
     }
 }
@@ -140,6 +144,7 @@ pub fn run(
                 exact,
                 near,
                 millis: 0.0,
+                compute_millis: 0.0,
             }))
         }
         Job::Leakage { params, train } => {
@@ -154,6 +159,7 @@ pub fn run(
                 test_rows: rows.len() - train,
                 leaks,
                 millis: 0.0,
+                compute_millis: 0.0,
             }))
         }
     })

@@ -87,8 +87,11 @@ pub struct GateRun {
     pub fields_tokenized: usize,
     /// (dimension, score) in [`Dimension::ALL`] order.
     pub dimensions: Vec<(Dimension, f64)>,
-    /// Time the gates took, in milliseconds (filled in by whoever ran them).
+    /// Time the job took in the worker, in milliseconds, and of that the gates alone (without receiving
+    /// the rows); filled in by whoever ran them.
     pub millis: f64,
+    #[serde(default)]
+    pub compute_millis: f64,
     /// Each row's exact-duplicate key (see `exact::words_key`), kept only while parts of one run are
     /// merged ([`merge_runs`]): duplicates across parts are found from them.
     #[serde(default)]
@@ -128,6 +131,7 @@ pub fn merge_runs(parts: Vec<GateRun>) -> GateRun {
         }
         out.fields_tokenized += part.fields_tokenized;
         out.millis = out.millis.max(part.millis);
+        out.compute_millis = out.compute_millis.max(part.compute_millis);
         out.keys.extend(part.keys);
     }
     out.report.per_gate.sort_unstable_by_key(|(g, _)| *g);
@@ -221,6 +225,7 @@ pub fn run_gates(
         fields_tokenized,
         dimensions,
         millis: 0.0,
+        compute_millis: 0.0,
         keys,
     }
 }

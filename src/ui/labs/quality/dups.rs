@@ -319,6 +319,7 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
                         <div class="stat">
                             <span class="stat-label">"Time in the worker"</span>
                             <span class="stat-value small" data-testid="near-dup-ms">{format!("{:.0} ms", r.millis)}</span>
+                            <span class="hint" data-testid="near-dup-compute-ms">{format!("search alone {:.0} ms", r.compute_millis)}</span>
                         </div>
                     </div>
                     <p class="hint">{format!(

@@ -201,6 +201,7 @@ pub fn GatesPanel(q: QCtx) -> impl IntoView {
                     <div class="stat">
                         <span class="stat-label">"Time in the worker"</span>
                         <span class="stat-value small" data-testid="gate-ms">{format!("{:.0} ms", run.millis)}</span>
+                        <span class="hint" data-testid="gate-compute-ms">{format!("gates alone {:.0} ms", run.compute_millis)}</span>
                     </div>
                 </div>
                 <p class="hint">
