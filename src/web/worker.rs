@@ -88,9 +88,7 @@ fn link_href(selector: &str) -> Option<String> {
         .document()?
         .query_selector(selector)
         .ok()??;
-    Some(String::from(
-        el.dyn_into::<web_sys::HtmlLinkElement>().ok()?.href(),
-    ))
+    Some(el.dyn_into::<web_sys::HtmlLinkElement>().ok()?.href())
 }
 
 fn spawn(slot: usize) -> Result<Rc<Handle>, String> {

@@ -264,12 +264,12 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
                             let (b, r) = optimal_bands(p.threshold, p.num_perm);
                             p.bands = b;
                             p.rows = r;
-                        })>"Banding as datasketch picks it for this threshold"</button>
+                        }) title="The bands × rows datasketch's MinHashLSH picks for this threshold (equal weight to false positives and false negatives)">"datasketch's banding"</button>
                         <button type="button" on:click=move |_| q.params.update(|p| {
                             let (b, r) = optimal_bands((p.threshold - 0.15).max(0.05), p.num_perm);
                             p.bands = b;
                             p.rows = r;
-                        })>"Recall-first banding (candidates from threshold − 0.15)"</button>
+                        }) title="Band for a threshold 0.15 lower: more candidates, each checked exactly, so fewer true pairs are missed">"Recall-first banding"</button>
                         <button type="button" on:click=move |_| q.params.set(NearDupParams::default())>"Defaults"</button>
                     </div>
                     <p class="hint">{move || q.params.with(|p| format!(
