@@ -158,6 +158,8 @@ pub struct Prepared {
     /// The placeholder words ("lorem ipsum", "todo", …) as word hashes, and the hash of "insert".
     placeholders: Vec<(Vec<u64>, &'static str)>,
     insert: u64,
+    /// A 64-bit filter of the placeholders' first words and "insert".
+    placeholder_firsts: u64,
 }
 
 /// Placeholder text that is whole words (matched on word hashes).
@@ -196,6 +198,10 @@ impl GateConfig {
                 .map(|p| (word_hashes(p), *p))
                 .collect(),
             insert: word_hashes("insert")[0],
+            placeholder_firsts: PLACEHOLDER_WORDS
+                .iter()
+                .chain(["insert"].iter())
+                .fold(0, |m, p| m | 1 << (word_hashes(p)[0] & 63)),
         }
     }
 }
@@ -204,6 +210,17 @@ impl GateConfig {
 /// the exact-duplicate key, so each row's text is split into words once.
 pub fn row_word_hashes(r: &Record) -> [Vec<u64>; 3] {
     [&r.instruction, &r.input, &r.output].map(|f| word_hashes(f))
+}
+
+/// [`row_word_hashes`] into buffers reused from row to row.
+pub fn row_word_hashes_into(r: &Record, out: &mut [Vec<u64>; 3]) {
+    for (f, o) in [&r.instruction, &r.input, &r.output]
+        .into_iter()
+        .zip(out.iter_mut())
+    {
+        o.clear();
+        super::shingle::word_hashes_into(f, o);
+    }
 }
 
 /// The flags a row raises (empty: it passes every enabled gate). `tokens` are the row's
@@ -379,7 +396,11 @@ pub fn check_prepared(
     }
     if on(Gate::Placeholder) {
         let fields = [(&r.instruction, &words[0]), (&r.output, &words[2])];
+        let mask = prep.placeholder_firsts;
         let found = fields.iter().find_map(|(text, w)| {
+            if !w.iter().any(|&h| mask & (1 << (h & 63)) != 0) {
+                return None;
+            }
             if let Some((_, p)) = prep.placeholders.iter().find(|(ph, _)| has_phrase(w, ph)) {
                 return Some(*p);
             }
@@ -510,11 +531,36 @@ pub fn repeated_share_of(words: &[u64], n: usize) -> f64 {
     if words.len() < 2 * n {
         return 0.0;
     }
-    // Sorting the n-gram hashes puts repeats side by side: cheaper than a hash set for a few hundred.
-    let mut grams: Vec<u64> = words.windows(n).map(super::shingle::gram_of).collect();
-    grams.sort_unstable();
-    let repeats = grams.windows(2).filter(|w| w[0] == w[1]).count();
-    repeats as f64 / grams.len() as f64
+    // Sorting the n-gram hashes puts repeats side by side: cheaper than a hash set for a few hundred. The
+    // buffer is reused from row to row.
+    thread_local! {
+        static GRAMS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    // An open-addressing set in a reused buffer: a few hundred inserts, no hashing of the hashes.
+    GRAMS.with(|g| {
+        let mut table = g.borrow_mut();
+        let grams = words.len() + 1 - n;
+        let size = (2 * grams).next_power_of_two();
+        table.clear();
+        table.resize(size, 0);
+        let mut repeats = 0;
+        for w in words.windows(n) {
+            let h = super::shingle::gram_of(w) | 1; // 0 marks an empty slot
+            let mut i = (h >> 7) as usize & (size - 1);
+            loop {
+                if table[i] == 0 {
+                    table[i] = h;
+                    break;
+                }
+                if table[i] == h {
+                    repeats += 1;
+                    break;
+                }
+                i = (i + 1) & (size - 1);
+            }
+        }
+        repeats as f64 / grams as f64
+    })
 }
 
 /// The writing system most letters of `text` are in, if it has letters.
@@ -562,8 +608,23 @@ pub fn dominant_script(text: &str) -> Option<&'static str> {
 
 /// The first thing in `text` that looks like an email address, a phone number or a secret key.
 pub fn find_pii(text: &str) -> Option<String> {
-    // Emails need an @ and keys a known prefix: most text has neither, and skips the word scan.
-    let maybe = text.contains('@') || ["sk-", "AKIA", "ghp_"].iter().any(|p| text.contains(p));
+    // Emails need an @ and keys a known prefix: most text has neither, and skips the word scan. One pass
+    // over the bytes looks for all of them, and for digits (phone numbers).
+    let b = text.as_bytes();
+    let (mut maybe, mut digits) = (false, false);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'@' => maybe = true,
+            b'-' if i >= 2 && &b[i - 2..i] == b"sk" => maybe = true,
+            b'_' if i >= 3 && &b[i - 3..i] == b"ghp" => maybe = true,
+            b'A' if b[i..].starts_with(b"AKIA") => maybe = true,
+            b'0'..=b'9' => digits = true,
+            _ => {}
+        }
+    }
+    if !maybe && !digits {
+        return None;
+    }
     for token in text
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '<' | '>' | '"'))
     {
@@ -764,6 +825,16 @@ mod tests {
             gates("Write a short greeting.", "[Insert greeting here]."),
             [Gate::Placeholder]
         );
+        for key in [
+            "AKIAABCDEFGHIJKLMNOP",
+            "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        ] {
+            assert_eq!(
+                gates("Show the config.", &format!("Set it to {key} then.")),
+                [Gate::Pii],
+                "{key}"
+            );
+        }
         assert_eq!(
             gates("List two fruits.", "- apple\n* pear."),
             [Gate::Formatting]

@@ -4,7 +4,7 @@
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-use super::gates::{check_prepared, row_word_hashes, Flag, Gate, GateConfig, GateReport};
+use super::gates::{check_prepared, row_word_hashes_into, Flag, Gate, GateConfig, GateReport};
 use crate::core::dataset::record::Record;
 
 /// The deck's quality dimensions, each a score in 0..1 made of the gates that stand in for it.
@@ -169,6 +169,7 @@ pub fn run_gates(
     seen.reserve(rows.len());
     let mut exact_duplicates = 0;
     let mut keys = Vec::with_capacity(rows.len());
+    let mut words: [Vec<u64>; 3] = Default::default();
     for (i, r) in rows.iter().enumerate() {
         if i % 1024 == 0 {
             progress(0.9 * i as f64 / rows.len().max(1) as f64);
@@ -192,7 +193,7 @@ pub fn run_gates(
             }
             _ => None,
         };
-        let words = row_word_hashes(r);
+        row_word_hashes_into(r, &mut words);
         let flags = check_prepared(r, cfg, &prep, counts, &words);
         let key = super::exact::words_key(&words);
         keys.push(key);
@@ -252,7 +253,13 @@ pub fn first_word(instruction: &str) -> Option<String> {
 pub fn first_words<'a>(instructions: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
     let mut counts: rustc_hash::FxHashMap<String, usize> = Default::default();
     for s in instructions {
-        *counts.entry(first_word(s).unwrap_or_default()).or_default() += 1;
+        let w = first_word(s).unwrap_or_default();
+        match counts.get_mut(&w) {
+            Some(n) => *n += 1,
+            None => {
+                counts.insert(w, 1);
+            }
+        }
     }
     let mut out: Vec<(String, usize)> = counts.into_iter().collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -34,6 +34,12 @@ pub fn words(text: &str) -> Vec<String> {
 /// (the hot loop when shingling 50k documents).
 pub fn word_hashes(text: &str) -> Vec<u64> {
     let mut out = Vec::with_capacity(text.len() / 5);
+    word_hashes_into(text, &mut out);
+    out
+}
+
+/// [`word_hashes`] appended to `out` (a buffer reused across rows saves an allocation per field).
+pub fn word_hashes_into(text: &str, out: &mut Vec<u64>) {
     let mut h = FNV_OFFSET;
     let mut in_word = false;
     let mut buf = [0u8; 4];
@@ -70,7 +76,6 @@ pub fn word_hashes(text: &str) -> Vec<u64> {
     if in_word {
         out.push(h);
     }
-    out
 }
 
 /// The sorted, distinct hashes of `text`'s word `k`-grams. A text with fewer than `k` words has one
