@@ -53,6 +53,15 @@ impl Provenance {
     }
 }
 
+/// The first `chars` characters of `text`, with "…" when there was more: a field shown in a list or a table
+/// cell (the editor shows all).
+pub fn clip(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 /// The exported shape: the three text fields in the book's key order, borrowed (no copies).
 #[derive(Serialize)]
 struct Exported<'a> {
@@ -224,5 +233,12 @@ mod tests {
         r.provenance = Provenance::generated("self-instruct", Some("seed 3".into()));
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn clip_cuts_on_characters() {
+        assert_eq!(clip("héllo wörld", 5), "héllo…");
+        assert_eq!(clip("short", 5), "short");
+        assert_eq!(clip("", 3), "");
     }
 }

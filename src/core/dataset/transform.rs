@@ -123,6 +123,22 @@ pub fn filter_rows(rows: &[Record], search: &Search) -> (Vec<Record>, Value) {
     (out, params)
 }
 
+/// `rows` without the rows at `gone` (indices in any order, repeats and out-of-range ones ignored) — the
+/// rows a cleaning, deduplication or leakage removal keeps, in their order.
+pub fn drop_rows(rows: &[Record], gone: impl IntoIterator<Item = usize>) -> Vec<Record> {
+    let mut keep = vec![true; rows.len()];
+    for i in gone {
+        if let Some(k) = keep.get_mut(i) {
+            *k = false;
+        }
+    }
+    rows.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(r, _)| r.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::record::Provenance;
@@ -180,5 +196,20 @@ mod tests {
         );
         assert_eq!(out.len(), 1);
         assert_eq!(params["scope"], "instruction");
+    }
+
+    #[test]
+    fn dropping_rows_keeps_the_rest_in_order() {
+        let rows: Vec<Record> = (0..5)
+            .map(|i| Record {
+                instruction: format!("r{i}"),
+                input: String::new(),
+                output: "o".into(),
+                provenance: Provenance::file("t", i + 1),
+            })
+            .collect();
+        let kept = drop_rows(&rows, [3, 1, 3, 99]);
+        let names: Vec<&str> = kept.iter().map(|r| r.instruction.as_str()).collect();
+        assert_eq!(names, ["r0", "r2", "r4"]);
     }
 }

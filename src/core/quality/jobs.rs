@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::dedup::{duplicates_of_rows, leakage, row_text, Leak, NearDupParams, NearDupReport};
-use super::exact::row_key;
 use super::gates::GateConfig;
 use super::scorecard::{run_gates, GateRun, TokenCounter};
 use crate::core::dataset::record::{Provenance, Record};
@@ -115,12 +114,6 @@ pub fn unpack_rows(mut bytes: &[u8]) -> Result<Vec<Record>, String> {
         });
     }
     Ok(rows)
-}
-
-/// Groups of rows equal once case, whitespace and punctuation are ignored (see [`row_key`]).
-pub fn exact_duplicate_groups(rows: &[Record]) -> Vec<Vec<usize>> {
-    let keys: Vec<u64> = rows.iter().map(row_key).collect();
-    super::exact::groups_by_key(&keys)
 }
 
 /// Carries out `job` over `rows`.

@@ -266,14 +266,6 @@ pub fn first_words<'a>(instructions: impl Iterator<Item = &'a str>) -> Vec<(Stri
     out
 }
 
-/// Rows equal (normalised) to an earlier row.
-pub fn exact_duplicate_rows(rows: &[Record]) -> usize {
-    let mut seen: FxHashSet<u64> = Default::default();
-    rows.iter()
-        .filter(|r| !seen.insert(super::exact::row_key(r)))
-        .count()
-}
-
 /// Normalised Shannon entropy of a count distribution: 0 when everything is one kind, 1 when all kinds are
 /// equally common and there are as many kinds as rows (capped at 100 kinds, so large datasets are not
 /// punished for having "only" 100 task verbs).
@@ -514,24 +506,6 @@ mod timing {
                 provenance: Provenance::file("b", i + 1),
             })
             .collect();
-        let t = std::time::Instant::now();
-        let d = exact_duplicate_rows(&rows);
-        eprintln!("exact dup keys: {:?} ({d})", t.elapsed());
-        let t = std::time::Instant::now();
-        let c: usize = rows
-            .iter()
-            .map(|r| r.output.chars().count() + r.instruction.chars().count())
-            .sum();
-        eprintln!("char counts: {:?} ({c})", t.elapsed());
-        let t = std::time::Instant::now();
-        let c: usize = rows
-            .iter()
-            .map(|r| super::super::shingle::word_hashes(&r.output).len())
-            .sum();
-        eprintln!("word hashes of outputs: {:?} ({c})", t.elapsed());
-        let t = std::time::Instant::now();
-        let c: usize = rows.iter().map(|r| r.output.to_lowercase().len()).sum();
-        eprintln!("lowercase outputs: {:?} ({c})", t.elapsed());
         for g in Gate::ALL {
             let cfg = GateConfig {
                 enabled: vec![g],

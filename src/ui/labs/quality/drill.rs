@@ -4,17 +4,10 @@
 use leptos::prelude::*;
 
 use super::state::QCtx;
+use crate::core::dataset::record::clip;
 
 /// Rows shown per page.
 const PER_PAGE: usize = 25;
-
-/// A long field cut for the list (the whole row is in the workspace lab's preview).
-fn cut(s: &str, n: usize) -> String {
-    match s.char_indices().nth(n) {
-        Some((at, _)) => format!("{} …", &s[..at]),
-        None => s.to_string(),
-    }
-}
 
 #[component]
 pub fn DrillPanel(q: QCtx) -> impl IntoView {
@@ -37,9 +30,9 @@ pub fn DrillPanel(q: QCtx) -> impl IntoView {
                         <li class="q-item">
                             <div class="mono hint">{format!("row #{i}")}</div>
                             {r.map(|r| view! {
-                                <div class="diff-field"><span class="field-name">"instruction: "</span>{cut(&r.instruction, 300)}</div>
-                                {(!r.input.is_empty()).then(|| view! { <div class="diff-field"><span class="field-name">"input: "</span>{cut(&r.input, 200)}</div> })}
-                                <div class="diff-field"><span class="field-name">"output: "</span>{cut(&r.output, 400)}</div>
+                                <div class="diff-field"><span class="field-name">"instruction: "</span>{clip(&r.instruction, 300)}</div>
+                                {(!r.input.is_empty()).then(|| view! { <div class="diff-field"><span class="field-name">"input: "</span>{clip(&r.input, 200)}</div> })}
+                                <div class="diff-field"><span class="field-name">"output: "</span>{clip(&r.output, 400)}</div>
                             })}
                             <ul class="q-issues">
                                 {reasons.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}

@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use serde_json::json;
 
 use super::state::{run_job, QCtx};
+use crate::core::dataset::transform::drop_rows;
 use crate::core::quality::dedup::{removals, shared_spans, Cluster, KeepPolicy, NearDupParams};
 use crate::core::quality::jobs::{DuplicateReport, Job, Outcome};
 use crate::core::quality::minhash::{candidate_probability, clusters, optimal_bands};
@@ -155,7 +156,7 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
         spawn_local(async move {
             let job = Job::Duplicates { params };
             let label = format!("Finding duplicates among {} rows …", rows.len());
-            if let Some(Outcome::Duplicates(r)) = run_job(q, &label, job, &rows, None).await {
+            if let Some(Outcome::Duplicates(r)) = run_job(q, &label, job, &[&rows], None).await {
                 page.set(0);
                 q.dups.set(Some((id, Arc::new(*r))));
             }
@@ -217,16 +218,7 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
             q.ws.info("No duplicates to remove.");
             return;
         }
-        let mut keep = vec![true; rows.len()];
-        for g in &gone {
-            keep[g.row] = false;
-        }
-        let kept: Vec<_> = rows
-            .iter()
-            .zip(&keep)
-            .filter(|(_, k)| **k)
-            .map(|(r, _)| r.clone())
-            .collect();
+        let kept = drop_rows(&rows, gone.iter().map(|g| g.row));
         let n = gone.len();
         let params = json!({
             "near_duplicates": r.params,

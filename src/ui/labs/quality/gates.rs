@@ -91,7 +91,7 @@ pub async fn run_gates_on(
         q,
         &format!("Running the gates over {} rows …", rows.len()),
         job,
-        &rows,
+        &[&rows],
         ranks,
     )
     .await

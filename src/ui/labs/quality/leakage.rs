@@ -9,19 +9,14 @@ use leptos::task::spawn_local;
 use serde_json::json;
 
 use super::state::{run_job, QCtx};
+use crate::core::dataset::record::clip;
+use crate::core::dataset::transform::drop_rows;
 use crate::core::quality::dedup::LeakKind;
 use crate::core::quality::jobs::{Job, Outcome};
 use crate::ui::labs::workspace::state::{derive, quarantine_of, rows_of, switch_to};
 
 /// Leaks listed at most (all are removed, and counted).
 const SHOWN: usize = 200;
-
-fn cut(s: &str, n: usize) -> String {
-    match s.char_indices().nth(n) {
-        Some((at, _)) => format!("{} …", &s[..at]),
-        None => s.to_string(),
-    }
-}
 
 #[component]
 pub fn LeakagePanel(q: QCtx) -> impl IntoView {
@@ -61,7 +56,6 @@ pub fn LeakagePanel(q: QCtx) -> impl IntoView {
                     return;
                 }
             };
-            let all: Vec<_> = tr.iter().chain(te.iter()).cloned().collect();
             let job = Job::Leakage {
                 params: q.params.get_untracked(),
                 train: tr.len(),
@@ -71,7 +65,7 @@ pub fn LeakagePanel(q: QCtx) -> impl IntoView {
                 tr.len(),
                 te.len()
             );
-            if let Some(Outcome::Leakage(r)) = run_job(q, &label, job, &all, None).await {
+            if let Some(Outcome::Leakage(r)) = run_job(q, &label, job, &[&tr, &te], None).await {
                 rows_cache.set_value(Some((tr, te)));
                 q.leaks.set(Some((a, b, Arc::new(*r))));
             }
@@ -91,12 +85,7 @@ pub fn LeakagePanel(q: QCtx) -> impl IntoView {
             q.ws.info("No leaked rows to remove.");
             return;
         }
-        let kept: Vec<_> = tr
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| gone.binary_search(i).is_err())
-            .map(|(_, r)| r.clone())
-            .collect();
+        let kept = drop_rows(&tr, gone.iter().copied());
         let params = json!({
             "test_version": b,
             "near_duplicates": r.params,
@@ -167,8 +156,8 @@ pub fn LeakagePanel(q: QCtx) -> impl IntoView {
                 rows.dedup();
                 let items = r.leaks.iter().take(SHOWN).map(|l| {
                     let kind = match l.kind { LeakKind::Exact => "exact".to_string(), LeakKind::Near => format!("near, J = {:.3}", l.jaccard) };
-                    let ti = tr.get(l.train).map(|x| cut(&x.instruction, 160)).unwrap_or_default();
-                    let si = te.get(l.test).map(|x| cut(&x.instruction, 160)).unwrap_or_default();
+                    let ti = tr.get(l.train).map(|x| clip(&x.instruction, 160)).unwrap_or_default();
+                    let si = te.get(l.test).map(|x| clip(&x.instruction, 160)).unwrap_or_default();
                     view! {
                         <tr>
                             <td class="num">{format!("#{}", l.train)}</td>

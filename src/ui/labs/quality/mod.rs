@@ -15,7 +15,8 @@ use leptos::task::spawn_local;
 
 use crate::ui::design::{BeginnersCorner, WisdomBox};
 use crate::ui::labs::workspace::import::ImportPanel;
-use crate::ui::labs::workspace::state::{open, Ctx, Notice, Saved};
+use crate::ui::labs::workspace::state::{open, Ctx, Saved};
+use crate::ui::labs::workspace::status::{BusyBar, NoticeLine};
 use state::QCtx;
 
 #[component]
@@ -31,25 +32,6 @@ pub fn QualityLab() -> impl IntoView {
         }
         cur
     });
-
-    let busy = move || {
-        ctx.busy.get().map(|b| {
-            let pct = (b.progress.clamp(0.0, 1.0) * 100.0).round();
-            view! {
-                <div class="busy" role="status">
-                    <span>{b.label.clone()}</span>
-                    <progress class="progress" max="100" value=pct aria-label=b.label.clone()>{format!("{pct}%")}</progress>
-                    <button type="button" on:click=move |_| q.cancel()>"Cancel"</button>
-                </div>
-            }
-        })
-    };
-    let notice = move || {
-        ctx.notice.get().map(|n| match n {
-            Notice::Info(s) => view! { <p class="note notice" role="status">{s}</p> }.into_any(),
-            Notice::Error(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
-        })
-    };
 
     view! {
         <article class="lab quality-lab">
@@ -87,8 +69,8 @@ pub fn QualityLab() -> impl IntoView {
                         Saved::NoStorage(e) => format!("No storage: {e}"),
                     }}
                 </p>
-                {busy}
-                {notice}
+                <BusyBar ctx=ctx cancel=move || q.cancel() />
+                <NoticeLine ctx=ctx />
             </div>
             <details class="panel import-here" open>
                 <summary>"Import a dataset here (or use the one current in the workspace)"</summary>

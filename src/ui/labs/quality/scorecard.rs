@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use serde_json::json;
 
 use super::state::{percent, QCtx};
+use crate::core::dataset::transform::drop_rows;
 use crate::core::quality::gates::Gate;
 use crate::core::quality::scorecard::{first_word, rows_flagged_by, Dimension, GateRun};
 use crate::core::stats::{histogram, Bin};
@@ -117,11 +118,11 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
         let chosen = remove_gates.get_untracked();
         let rows = q.ws.rows.get_untracked();
         let mut removed = Vec::new();
-        let mut keep = vec![true; rows.len()];
+        let mut gone = Vec::new();
         for (i, flags) in &run.report.flagged {
             let hits: Vec<_> = flags.iter().filter(|f| chosen.contains(&f.gate)).collect();
             if !hits.is_empty() && *i < rows.len() {
-                keep[*i] = false;
+                gone.push(*i);
                 removed.push(json!({
                     "row": i,
                     "reasons": hits.iter().map(|f| json!({"gate": f.gate.id(), "score": f.score, "reason": f.reason})).collect::<Vec<_>>(),
@@ -132,12 +133,7 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
             q.ws.info("No row is flagged by the chosen gates: nothing to remove.");
             return;
         }
-        let kept: Vec<_> = rows
-            .iter()
-            .zip(&keep)
-            .filter(|(_, k)| **k)
-            .map(|(r, _)| r.clone())
-            .collect();
+        let kept = drop_rows(&rows, gone);
         let n = removed.len();
         let params = json!({
             "gates": chosen.iter().map(|g| g.id()).collect::<Vec<_>>(),

@@ -77,18 +77,21 @@ impl QCtx {
 
 /// The rows packed for the worker ([`pack_rows`]) into a JS buffer, built in ~12 ms slices so the page
 /// keeps drawing; `None` if the job was cancelled meanwhile.
-async fn packed(ctx: Ctx, job: u64, rows: &[Record]) -> Option<js_sys::Uint8Array> {
-    let out = js_sys::Uint8Array::new_with_length(packed_len(rows) as u32);
+async fn packed(ctx: Ctx, job: u64, parts: &[&[Record]]) -> Option<js_sys::Uint8Array> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let len: usize = parts.iter().map(|p| packed_len(p)).sum();
+    let out = js_sys::Uint8Array::new_with_length(len as u32);
     let mut buf = Vec::with_capacity(1 << 20);
-    let mut at = 0u32;
+    let (mut at, mut done) = (0u32, 0usize);
     let mut slice = now_ms();
-    for (i, chunk) in rows.chunks(256).enumerate() {
+    for chunk in parts.iter().flat_map(|p| p.chunks(256)) {
         buf.clear();
         pack_rows(chunk, &mut buf);
         out.subarray(at, at + buf.len() as u32).copy_from(&buf);
         at += buf.len() as u32;
+        done += chunk.len();
         if now_ms() - slice > 12.0 {
-            ctx.progress(job, 0.05 * (i * 256) as f64 / rows.len().max(1) as f64);
+            ctx.progress(job, 0.05 * done as f64 / total.max(1) as f64);
             yield_now().await;
             if ctx.cancelled(job) {
                 return None;
@@ -99,27 +102,30 @@ async fn packed(ctx: Ctx, job: u64, rows: &[Record]) -> Option<js_sys::Uint8Arra
     Some(out)
 }
 
-/// Runs `job` over `rows` in the background worker under the page's progress bar. Errors are shown to the
+/// Runs `job` over `rows` (one or more slices, taken as one list: no copy) in the background worker under the
+/// page's progress bar. Errors are shown to the
 /// student; `None` when it failed or was cancelled. A gate run over many rows is split between two workers
 /// (one per core) and merged.
 pub async fn run_job(
     q: QCtx,
     label: &str,
     job: Job,
-    rows: &[Record],
+    rows: &[&[Record]],
     ranks: Option<std::rc::Rc<Vec<u8>>>,
 ) -> Option<Outcome> {
     let ctx = q.ws;
     let id = ctx.start_job(label);
     let ranks = ranks.as_deref().map(Vec::as_slice);
     let progress = move |p| ctx.progress(id, 0.05 + 0.95 * p);
-    let split = matches!(job, Job::Gates { .. }) && rows.len() >= 4096;
-    let parts = if split { worker::parallelism() } else { 1 };
+    let parts = match (rows, &job) {
+        ([one], Job::Gates { .. }) if one.len() >= 4096 => worker::parallelism(),
+        _ => 1,
+    };
     let result = if parts > 1 {
-        let half = rows.len().div_ceil(parts);
+        let one = rows[0];
         let mut packs = Vec::new();
-        for chunk in rows.chunks(half) {
-            packs.push(packed(ctx, id, chunk).await?);
+        for chunk in one.chunks(one.len().div_ceil(parts)) {
+            packs.push(packed(ctx, id, &[chunk]).await?);
         }
         worker::run_parallel(&job, packs, ranks, progress)
             .await

@@ -8,6 +8,7 @@ pub mod import;
 mod preview;
 mod quarantine;
 pub mod state;
+pub mod status;
 mod storage;
 mod versions;
 
@@ -15,31 +16,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::ui::design::{BeginnersCorner, WisdomBox};
-use state::{Ctx, Notice, Saved};
+use state::{Ctx, Saved};
+use status::{BusyBar, NoticeLine};
 
 #[component]
 pub fn WorkspaceLab() -> impl IntoView {
     let ctx = Ctx::new();
     spawn_local(state::open(ctx));
-
-    let busy = move || {
-        ctx.busy.get().map(|b| {
-            let pct = (b.progress.clamp(0.0, 1.0) * 100.0).round();
-            view! {
-                <div class="busy" role="status">
-                    <span>{b.label.clone()}</span>
-                    <progress class="progress" max="100" value=pct aria-label=b.label.clone()>{format!("{pct}%")}</progress>
-                    <button type="button" on:click=move |_| ctx.cancel()>"Cancel"</button>
-                </div>
-            }
-        })
-    };
-    let notice = move || {
-        ctx.notice.get().map(|n| match n {
-            Notice::Info(s) => view! { <p class="note notice" role="status">{s}</p> }.into_any(),
-            Notice::Error(e) => view! { <div class="error" role="alert">{e}</div> }.into_any(),
-        })
-    };
 
     view! {
         <article class="lab workspace-lab">
@@ -72,12 +55,12 @@ pub fn WorkspaceLab() -> impl IntoView {
                         <span class="stat-value">{move || ctx.ws.with(|w| w.versions.len())}</span>
                     </div>
                 </div>
-                {busy}
+                <BusyBar ctx=ctx cancel=move || ctx.cancel() />
                 {move || match ctx.saved.get() {
                     Saved::Failed(e) | Saved::NoStorage(e) => Some(view! { <div class="error" role="alert" data-testid="storage-error">{e}</div> }),
                     _ => None,
                 }}
-                {notice}
+                <NoticeLine ctx=ctx />
             </div>
             <import::ImportPanel ctx=ctx />
             <preview::PreviewPanel ctx=ctx />

@@ -18,10 +18,7 @@ use crate::web::tick::{now_ms, sleep, yield_now};
 const CELL_CHARS: usize = 240;
 
 fn clip(s: &str) -> String {
-    match s.char_indices().nth(CELL_CHARS) {
-        Some((at, _)) => format!("{}…", &s[..at]),
-        None => s.to_string(),
-    }
+    crate::core::dataset::record::clip(s, CELL_CHARS)
 }
 
 fn provenance(r: &Record) -> String {
