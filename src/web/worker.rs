@@ -22,7 +22,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::core::quality::jobs::{run as run_job, unpack_rows, Job, Outcome};
-use crate::core::quality::scorecard::TokenCounter;
+use crate::core::quality::scorecard::{splits_at_whitespace, TokenCounter};
 use crate::core::tokenize::encodings::EncodingSpec;
 use crate::core::tokenize::Encoder;
 
@@ -399,6 +399,7 @@ fn handle(data: &JsValue, id: &JsValue) -> Result<String, String> {
                     Some(TokenCounter {
                         count: &mut count,
                         max_token_bytes,
+                        splits_at_whitespace: splits_at_whitespace(&name),
                     }),
                     &mut progress,
                 )

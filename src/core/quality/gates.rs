@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::exact::normalise;
+use super::scan::{scan_field, FieldScan};
 use super::shingle::word_hashes;
 use crate::core::dataset::record::Record;
 
@@ -165,14 +166,18 @@ pub struct Prepared {
 /// Placeholder text that is whole words (matched on word hashes).
 const PLACEHOLDER_WORDS: [&str; 4] = ["lorem ipsum", "todo", "placeholder", "xxx"];
 
+/// Whether `phrase` (word hashes) starts at word `at` of `words` — compared word by word, which in wasm is
+/// much cheaper than a slice comparison's call to `memcmp`.
+fn phrase_at(words: &[u64], at: usize, phrase: &[u64]) -> bool {
+    words.len() - at >= phrase.len() && phrase.iter().zip(&words[at..]).all(|(p, w)| p == w)
+}
+
 /// Whether `phrase` (word hashes) occurs as consecutive words of `words`.
 fn has_phrase(words: &[u64], phrase: &[u64]) -> bool {
     let Some(&first) = phrase.first() else {
         return false;
     };
-    words.len() >= phrase.len()
-        && (0..=words.len() - phrase.len())
-            .any(|i| words[i] == first && words[i..i + phrase.len()] == *phrase)
+    (0..words.len()).any(|i| words[i] == first && phrase_at(words, i, phrase))
 }
 
 impl GateConfig {
@@ -206,40 +211,37 @@ impl GateConfig {
     }
 }
 
-/// The word hashes of a row's instruction, input and output — shared by the gates that read words and by
-/// the exact-duplicate key, so each row's text is split into words once.
-pub fn row_word_hashes(r: &Record) -> [Vec<u64>; 3] {
-    [&r.instruction, &r.input, &r.output].map(|f| word_hashes(f))
-}
-
-/// [`row_word_hashes`] into buffers reused from row to row.
-pub fn row_word_hashes_into(r: &Record, out: &mut [Vec<u64>; 3]) {
-    for (f, o) in [&r.instruction, &r.input, &r.output]
-        .into_iter()
-        .zip(out.iter_mut())
-    {
-        o.clear();
-        super::shingle::word_hashes_into(f, o);
-    }
+/// A row's instruction, input and output scanned once ([`scan_field`]), their word hashes written to
+/// `words` (buffers reused from row to row) — shared by every gate and by the exact-duplicate key.
+pub fn scan_row(r: &Record, words: &mut [Vec<u64>; 3]) -> [FieldScan; 3] {
+    let [a, b, c] = words;
+    [(&r.instruction, a), (&r.input, b), (&r.output, c)].map(|(f, w)| {
+        w.clear();
+        scan_field(f, w)
+    })
 }
 
 /// The flags a row raises (empty: it passes every enabled gate). `tokens` are the row's
 /// (instruction, output) token counts, when a tokenizer is chosen.
 pub fn check(r: &Record, cfg: &GateConfig, tokens: Option<(usize, usize)>) -> Vec<Flag> {
-    check_prepared(r, cfg, &cfg.prepare(), tokens, &row_word_hashes(r))
+    let mut words = Default::default();
+    let scans = scan_row(r, &mut words);
+    check_prepared(r, cfg, &cfg.prepare(), tokens, &words, &scans)
 }
 
-/// [`check`] with the configuration prepared and the row's words hashed already (see [`row_word_hashes`]).
+/// [`check`] with the configuration prepared and the row scanned already (see [`scan_row`]).
 pub fn check_prepared(
     r: &Record,
     cfg: &GateConfig,
     prep: &Prepared,
     tokens: Option<(usize, usize)>,
     words: &[Vec<u64>; 3],
+    scans: &[FieldScan; 3],
 ) -> Vec<Flag> {
     let on = |g: Gate| cfg.enabled.contains(&g);
     let mut out = Vec::new();
-    let (ins, outp) = (r.instruction.trim(), r.output.trim());
+    let (ti, to) = (scans[0].trim, scans[2].trim);
+    let (ins, outp) = (&r.instruction[ti.0..ti.1], &r.output[to.0..to.1]);
     if on(Gate::EmptyField) {
         for (name, v) in [("instruction", ins), ("output", outp)] {
             if v.is_empty() {
@@ -252,11 +254,10 @@ pub fn check_prepared(
         }
     }
     if on(Gate::Length) {
-        for (name, v, (lo, hi)) in [
-            ("instruction", ins, cfg.instruction_chars),
-            ("output", outp, cfg.output_chars),
+        for (name, n, (lo, hi)) in [
+            ("instruction", scans[0].trimmed_chars, cfg.instruction_chars),
+            ("output", scans[2].trimmed_chars, cfg.output_chars),
         ] {
-            let n = v.chars().count();
             if n < lo || n > hi {
                 let off = if n < lo {
                     (lo - n) as f64 / lo.max(1) as f64
@@ -294,7 +295,7 @@ pub fn check_prepared(
             .find_map(|(i, _)| {
                 prep.refusals
                     .iter()
-                    .find(|(p, _)| out_words[i..].starts_with(p))
+                    .find(|(p, _)| phrase_at(out_words, i, p))
             });
         if let Some((_, p)) = hit {
             out.push(flag(
@@ -306,14 +307,7 @@ pub fn check_prepared(
     }
     // The normalised output keeps at least its ASCII letters and digits: an output with more of them than
     // the instruction has bytes cannot be inside it (checked first, it is much cheaper).
-    if on(Gate::RepeatsInstruction)
-        && outp
-            .bytes()
-            .filter(u8::is_ascii_alphanumeric)
-            .take(ins.len() + 1)
-            .count()
-            <= ins.len()
-    {
+    if on(Gate::RepeatsInstruction) && scans[2].ascii_alnum <= ins.len() {
         let (ni, no) = (normalise(ins), normalise(outp));
         if !no.is_empty() && (no == ni || (no.len() >= 20 && ni.contains(&no))) {
             out.push(flag(
@@ -324,18 +318,13 @@ pub fn check_prepared(
         }
     }
     if on(Gate::Truncated) {
-        let fences = if outp.contains('`') {
-            outp.matches("```").count()
-        } else {
-            0
-        };
-        if fences % 2 == 1 {
+        if scans[2].fences % 2 == 1 {
             out.push(flag(
                 Gate::Truncated,
                 0.0,
                 "the output opens a code fence (```) it never closes",
             ));
-        } else if outp.split_whitespace().nth(7).is_some() && !ends_cleanly(outp) {
+        } else if scans[2].pieces >= 8 && !ends_cleanly(scans[2].last) {
             out.push(flag(
                 Gate::Truncated,
                 0.3,
@@ -358,7 +347,7 @@ pub fn check_prepared(
         }
     }
     if on(Gate::ScriptMismatch) {
-        if let (Some(a), Some(b)) = (dominant_script(ins), dominant_script(outp)) {
+        if let (Some(a), Some(b)) = (scans[0].script(), scans[2].script()) {
             if a != b {
                 out.push(flag(
                     Gate::ScriptMismatch,
@@ -369,7 +358,11 @@ pub fn check_prepared(
         }
     }
     if on(Gate::Pii) {
-        for field in [&r.instruction, &r.input, &r.output] {
+        // Only fields with an `@`, a key prefix or a long run of digits can hold any.
+        for (field, scan) in [&r.instruction, &r.input, &r.output].into_iter().zip(scans) {
+            if !(scan.pii_hint || scan.phone_hint) {
+                continue;
+            }
             if let Some(what) = find_pii(field) {
                 out.push(flag(
                     Gate::Pii,
@@ -422,7 +415,7 @@ pub fn check_prepared(
         }
     }
     if on(Gate::Formatting) {
-        if let Some(what) = formatting_issue(r) {
+        if let Some(what) = formatting_of(scans) {
             out.push(flag(Gate::Formatting, 0.7, what));
         }
     }
@@ -433,81 +426,47 @@ pub fn check_prepared(
 /// blank lines, unbalanced brackets or mixed list markers in the output — small things, but a model
 /// learns them as faithfully as the content.
 pub fn formatting_issue(r: &Record) -> Option<String> {
-    for (name, v) in [
-        ("instruction", &r.instruction),
-        ("input", &r.input),
-        ("output", &r.output),
-    ] {
-        if !v.trim().is_empty() && v.trim() != v.as_str() {
+    let mut words = Default::default();
+    formatting_of(&scan_row(r, &mut words))
+}
+
+/// [`formatting_issue`] from the row's scans. Brackets are counted in prose only (code inside fences has
+/// its own rules), and only when the fences close.
+fn formatting_of(scans: &[FieldScan; 3]) -> Option<String> {
+    for (name, s) in ["instruction", "input", "output"].into_iter().zip(scans) {
+        if !s.blank() && (s.trim.0 > 0 || s.trimmed_chars != s.chars) {
             return Some(format!("\"{name}\" starts or ends with whitespace"));
         }
-        if v.contains('\r') {
+        if s.cr {
             return Some(format!("\"{name}\" has Windows line endings (\\r\\n)"));
         }
-        if v.contains("\n\n\n") {
+        if s.blank_run {
             return Some(format!("\"{name}\" has runs of blank lines"));
         }
     }
-    // One pass over the output: brackets counted in prose only (code inside fences has its own rules), and
-    // the list markers that open lines.
-    let o = r.output.as_bytes();
-    let (mut fenced, mut fences) = (false, 0);
-    let mut counts = [0usize; 6];
-    let (mut dash, mut star) = (false, false);
-    let mut line_start = true;
-    let mut i = 0;
-    while i < o.len() {
-        let b = o[i];
-        if b == b'`' && o[i..].starts_with(b"```") {
-            fenced = !fenced;
-            fences += 1;
-            i += 3;
-            line_start = false;
-            continue;
-        }
-        if line_start && b != b' ' && b != b'\t' {
-            dash |= o[i..].starts_with(b"- ");
-            star |= o[i..].starts_with(b"* ");
-            line_start = false;
-        }
-        match b {
-            b'\n' => line_start = true,
-            b'(' | b')' | b'[' | b']' | b'{' | b'}' if !fenced => {
-                let k = match b {
-                    b'(' => 0,
-                    b')' => 1,
-                    b'[' => 2,
-                    b']' => 3,
-                    b'{' => 4,
-                    _ => 5,
-                };
-                counts[k] += 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if fences % 2 == 0 {
+    let o = &scans[2];
+    if o.fences.is_multiple_of(2) {
         for (k, (open, close)) in [('(', ')'), ('[', ']'), ('{', '}')].into_iter().enumerate() {
-            let (a, b) = (counts[2 * k], counts[2 * k + 1]);
+            let (a, b) = (o.brackets[2 * k], o.brackets[2 * k + 1]);
             if a != b {
                 return Some(format!("the output has {a} \"{open}\" but {b} \"{close}\""));
             }
         }
     }
-    if dash && star {
+    if o.dash_list && o.star_list {
         return Some("the output mixes \"- \" and \"* \" list markers".into());
     }
     None
 }
 
-fn ends_cleanly(s: &str) -> bool {
-    let last = s.trim_end().chars().last().unwrap_or('.');
+/// Whether text ending in `last` (its last non-space character) ends a sentence, a quote, a list or a
+/// code block — an empty text counts as ending cleanly.
+fn ends_cleanly(last: Option<char>) -> bool {
+    let last = last.unwrap_or('.');
     matches!(
         last,
         '.' | '!' | '?' | '"' | '\'' | ')' | ']' | '`' | ':' | '…' | '。' | '！' | '？' | '*'
     ) || last.is_ascii_digit()
-        || s.trim_end().ends_with("```")
 }
 
 /// `needle` found where it is not part of a longer word (so "todo" is not found in "mastodon").
@@ -531,79 +490,58 @@ pub fn repeated_share_of(words: &[u64], n: usize) -> f64 {
     if words.len() < 2 * n {
         return 0.0;
     }
-    // Sorting the n-gram hashes puts repeats side by side: cheaper than a hash set for a few hundred. The
-    // buffer is reused from row to row.
+    // An open-addressing set of the n-gram hashes, kept from row to row: a slot belongs to this text only
+    // when its stamp is this call's, so nothing is cleared between rows (a memset per row cost more, in
+    // wasm, than the look-ups).
     thread_local! {
-        static GRAMS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+        static SET: std::cell::RefCell<GramSet> = const { std::cell::RefCell::new(GramSet {
+            hashes: Vec::new(),
+            stamps: Vec::new(),
+            stamp: 0,
+        }) };
     }
-    // An open-addressing set in a reused buffer: a few hundred inserts, no hashing of the hashes.
-    GRAMS.with(|g| {
-        let mut table = g.borrow_mut();
+    SET.with(|set| {
+        let set = &mut *set.borrow_mut();
         let grams = words.len() + 1 - n;
         let size = (2 * grams).next_power_of_two();
-        table.clear();
-        table.resize(size, 0);
+        set.stamp = set.stamp.wrapping_add(1);
+        if set.stamp == 0 || set.hashes.len() < size {
+            set.hashes = vec![0; size.max(set.hashes.len())];
+            set.stamps = vec![0; set.hashes.len()];
+            set.stamp = 1;
+        }
+        let mask = set.hashes.len() - 1;
         let mut repeats = 0;
         for w in words.windows(n) {
-            let h = super::shingle::gram_of(w) | 1; // 0 marks an empty slot
-            let mut i = (h >> 7) as usize & (size - 1);
+            let h = super::shingle::gram_of(w);
+            let mut i = (h >> 7) as usize & mask;
             loop {
-                if table[i] == 0 {
-                    table[i] = h;
+                if set.stamps[i] != set.stamp {
+                    set.stamps[i] = set.stamp;
+                    set.hashes[i] = h;
                     break;
                 }
-                if table[i] == h {
+                if set.hashes[i] == h {
                     repeats += 1;
                     break;
                 }
-                i = (i + 1) & (size - 1);
+                i = (i + 1) & mask;
             }
         }
         repeats as f64 / grams as f64
     })
 }
 
+/// The n-gram set behind [`repeated_share_of`].
+struct GramSet {
+    hashes: Vec<u64>,
+    stamps: Vec<u32>,
+    stamp: u32,
+}
+
 /// The writing system most letters of `text` are in, if it has letters.
 pub fn dominant_script(text: &str) -> Option<&'static str> {
-    let mut counts = [0usize; 7];
-    const NAMES: [&str; 7] = [
-        "Latin",
-        "Cyrillic",
-        "Greek",
-        "Arabic",
-        "Hebrew",
-        "CJK",
-        "Devanagari",
-    ];
-    if text.is_ascii() {
-        // Most text: any ASCII letter is Latin, and nothing else is a letter.
-        return text
-            .bytes()
-            .any(|b| b.is_ascii_alphabetic())
-            .then_some("Latin");
-    }
-    for c in text.chars() {
-        if c.is_ascii() {
-            counts[0] += c.is_ascii_alphabetic() as usize;
-            continue;
-        }
-        if !c.is_alphabetic() {
-            continue;
-        }
-        let i = match c as u32 {
-            0x0041..=0x024F | 0x1E00..=0x1EFF => 0,
-            0x0400..=0x04FF => 1,
-            0x0370..=0x03FF => 2,
-            0x0600..=0x06FF | 0x0750..=0x077F => 3,
-            0x0590..=0x05FF => 4,
-            0x3040..=0x30FF | 0x3400..=0x9FFF | 0xAC00..=0xD7AF => 5,
-            0x0900..=0x097F => 6,
-            _ => continue,
-        };
-        counts[i] += 1;
-    }
-    let (i, &n) = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
-    (n > 0).then_some(NAMES[i])
+    scan_field(text, &mut Vec::new()).script()
 }
 
 /// The first thing in `text` that looks like an email address, a phone number or a secret key.

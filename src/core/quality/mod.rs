@@ -6,5 +6,6 @@ pub mod exact;
 pub mod gates;
 pub mod jobs;
 pub mod minhash;
+pub mod scan;
 pub mod scorecard;
 pub mod shingle;

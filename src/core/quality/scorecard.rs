@@ -4,7 +4,7 @@
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-use super::gates::{check_prepared, row_word_hashes_into, Flag, Gate, GateConfig, GateReport};
+use super::gates::{check_prepared, scan_row, Flag, Gate, GateConfig, GateReport};
 use crate::core::dataset::record::Record;
 
 /// The deck's quality dimensions, each a score in 0..1 made of the gates that stand in for it.
@@ -145,15 +145,26 @@ pub fn merge_runs(parts: Vec<GateRun>) -> GateRun {
     out
 }
 
-/// A token counter and the longest token of its vocabulary in bytes.
+/// A token counter and what bounds its counts without counting.
 pub struct TokenCounter<'a> {
     pub count: &'a mut dyn FnMut(&str) -> usize,
+    /// The longest token of the vocabulary, in bytes.
     pub max_token_bytes: usize,
+    /// The encoding's pre-tokenizer never joins text on both sides of whitespace into one piece, so a
+    /// trimmed text has at least as many tokens as whitespace-separated pieces. True of GPT-2's and
+    /// cl100k's split patterns; o200k's lets "!\n/" be one piece.
+    pub splits_at_whitespace: bool,
+}
+
+/// [`TokenCounter::splits_at_whitespace`] for an encoding by name.
+pub fn splits_at_whitespace(encoding: &str) -> bool {
+    matches!(encoding, "gpt2" | "cl100k_base")
 }
 
 /// Runs every enabled gate over `rows`. Token lengths are counted only where they decide the gate: a token
-/// is 1 to `max_token_bytes` bytes long, so a field whose byte length puts every possible count inside the
-/// bounds passes without tokenizing (exact, and what keeps 50k rows under a second).
+/// is 1 to `max_token_bytes` bytes long (and, see [`TokenCounter::splits_at_whitespace`], no token spans
+/// whitespace), so a field whose length puts every possible count inside the bounds passes without
+/// tokenizing (exact, and what keeps 50k rows under a second).
 pub fn run_gates(
     rows: &[Record],
     cfg: &GateConfig,
@@ -170,15 +181,23 @@ pub fn run_gates(
     let mut exact_duplicates = 0;
     let mut keys = Vec::with_capacity(rows.len());
     let mut words: [Vec<u64>; 3] = Default::default();
+    let mut instruction_chars = Vec::with_capacity(rows.len());
+    let mut output_chars = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         if i % 1024 == 0 {
             progress(0.9 * i as f64 / rows.len().max(1) as f64);
         }
+        let scans = scan_row(r, &mut words);
+        instruction_chars.push(scans[0].chars as u32);
+        output_chars.push(scans[2].chars as u32);
         let counts = match (&mut tokens, token_gate) {
             (Some(t), true) => {
-                let mut measure = |text: &str, (lo, hi): (usize, usize)| {
+                let mut measure = |text: &str, pieces: usize, (lo, hi): (usize, usize)| {
                     let n = text.len();
-                    let least = n.div_ceil(t.max_token_bytes.max(1));
+                    let mut least = n.div_ceil(t.max_token_bytes.max(1));
+                    if t.splits_at_whitespace {
+                        least = least.max(pieces);
+                    }
                     if least >= lo && n <= hi {
                         n // every possible count is in bounds: any of them decides the same
                     } else {
@@ -186,15 +205,19 @@ pub fn run_gates(
                         (t.count)(text)
                     }
                 };
+                let (ti, to) = (scans[0].trim, scans[2].trim);
                 Some((
-                    measure(r.instruction.trim(), cfg.instruction_tokens),
-                    measure(r.output.trim(), cfg.output_tokens),
+                    measure(
+                        &r.instruction[ti.0..ti.1],
+                        scans[0].pieces,
+                        cfg.instruction_tokens,
+                    ),
+                    measure(&r.output[to.0..to.1], scans[2].pieces, cfg.output_tokens),
                 ))
             }
             _ => None,
         };
-        row_word_hashes_into(r, &mut words);
-        let flags = check_prepared(r, cfg, &prep, counts, &words);
+        let flags = check_prepared(r, cfg, &prep, counts, &words, &scans);
         let key = super::exact::words_key(&words);
         keys.push(key);
         if !seen.insert(key) {
@@ -203,14 +226,6 @@ pub fn run_gates(
         scores.push(row_score(&flags));
         report.add(i, flags);
     }
-    let instruction_chars = rows
-        .iter()
-        .map(|r| r.instruction.chars().count() as u32)
-        .collect();
-    let output_chars = rows
-        .iter()
-        .map(|r| r.output.chars().count() as u32)
-        .collect();
     let first_words = first_words(rows.iter().map(|r| r.instruction.as_str()));
     progress(1.0);
     let dimensions = dimensions(&report, &first_words, exact_duplicates);
@@ -460,6 +475,7 @@ mod tests {
             Some(TokenCounter {
                 count: &mut count,
                 max_token_bytes: 8,
+                splits_at_whitespace: false,
             }),
             &mut |_| {},
         );
@@ -471,6 +487,20 @@ mod tests {
             .iter()
             .any(|(i, f)| *i == 1 && f.iter().any(|f| f.gate == Gate::TokenLength)));
         assert_eq!(calls, 1);
+        // "Name the" is at least two tokens when no token spans a space: decided without counting.
+        let rows = vec![rec("Name the", "Paris."), rec("Name", "Paris.")];
+        let run = run_gates(
+            &rows,
+            &cfg,
+            Some(TokenCounter {
+                count: &mut |s: &str| s.split_whitespace().count(),
+                max_token_bytes: 8,
+                splits_at_whitespace: true,
+            }),
+            &mut |_| {},
+        );
+        assert_eq!(run.fields_tokenized, 1);
+        assert!(splits_at_whitespace("gpt2") && !splits_at_whitespace("o200k_base"));
     }
 }
 
@@ -506,15 +536,30 @@ mod timing {
                 provenance: Provenance::file("b", i + 1),
             })
             .collect();
+        // The best of three runs: the machine may be busy with other work.
+        let best = |cfg: &GateConfig| {
+            (0..3)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    run_gates(&rows, cfg, None, &mut |_| {});
+                    t.elapsed()
+                })
+                .min()
+                .unwrap_or_default()
+        };
+        let none = GateConfig {
+            enabled: vec![],
+            ..GateConfig::default()
+        };
+        eprintln!("no gate (the shared scan): {:?}", best(&none));
         for g in Gate::ALL {
             let cfg = GateConfig {
                 enabled: vec![g],
                 ..GateConfig::default()
             };
-            let t = std::time::Instant::now();
-            run_gates(&rows, &cfg, None, &mut |_| {});
-            eprintln!("{g:?}: {:?}", t.elapsed());
+            eprintln!("{g:?}: {:?}", best(&cfg));
         }
+        eprintln!("all: {:?}", best(&GateConfig::default()));
         let t = std::time::Instant::now();
         let run = run_gates(&rows, &GateConfig::default(), None, &mut |_| {});
         eprintln!(

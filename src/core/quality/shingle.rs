@@ -16,6 +16,15 @@ pub fn mix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// The hash of a word before its first byte.
+pub const WORD_START: u64 = FNV_OFFSET;
+
+/// A word's hash with one more (lower-cased) byte: FNV-1a.
+#[inline(always)]
+pub fn word_hash_step(h: u64, byte: u8) -> u64 {
+    (h ^ byte as u64).wrapping_mul(FNV_PRIME)
+}
+
 fn fnv(h: u64, bytes: &[u8]) -> u64 {
     bytes
         .iter()

@@ -354,7 +354,7 @@ async function runLab() {
     // Every gate over the same 50k rows (token gate on GPT-2): click → pass rate shown, and the worker's own
     // time. The first run also downloads and parses the GPT-2 ranks (page and worker); the second is warm.
     const gateRuns = [];
-    for (let run = 0; run < 2; run++) {
+    for (let run = 0; run < Number(process.env.DATALAB_GATE_RUNS || 2); run++) {
       await page.evaluate(() => { window.__gaps.max = 0; });
       const g0 = Date.now();
       await page.getByRole("button", { name: "Run gates", exact: true }).click();
@@ -377,9 +377,29 @@ async function runLab() {
     console.log(`| gates run | click → pass rate shown | in the workers (receive rows + gates) | gates alone | pass rate | longest frame gap |`);
     console.log(`|---|---:|---:|---:|---:|---:|`);
     gateRuns.forEach((g, i) =>
-      console.log(`| ${i === 0 ? "first (loads GPT-2 ranks)" : "second"} | ${g.wall} ms | ${g.worker} ms | ${g.compute} ms | ${g.rate} | ${g.gap.toFixed(0)} ms |`),
+      console.log(`| ${i === 0 ? "first (loads GPT-2 ranks)" : i === 1 ? "second" : `run ${i + 1}`} | ${g.wall} ms | ${g.worker} ms | ${g.compute} ms | ${g.rate} | ${g.gap.toFixed(0)} ms |`),
     );
     console.log(`${mark(gateRuns[1].wall < 1000)} all gates over ${ROWS} rows < 1 s, click → shown (${gateRuns[1].wall} ms; gates alone ${gateRuns[1].compute} ms)`);
+    if (process.env.DATALAB_GATE_PROFILE) {
+      // Where the time goes: each gate alone (the others unticked), then none (the shared pass only).
+      await page.evaluate(() => document.querySelectorAll("details.controls").forEach((d) => (d.open = true)));
+      const boxes = page.locator("details.controls label.check input[type=checkbox]");
+      const labels = await page.locator("details.controls label.check").allTextContents();
+      const n = await boxes.count();
+      const setOnly = async (k) => {
+        for (let j = 0; j < n; j++) await boxes.nth(j).setChecked(j === k);
+      };
+      const order = [-1, ...Array.from({ length: n }, (_, k) => k)];
+      if (process.env.DATALAB_GATE_PROFILE === "reverse") order.reverse();
+      for (const k of order) {
+        await setOnly(k);
+        await page.getByRole("button", { name: "Run gates", exact: true }).click();
+        await page.locator(".busy").waitFor({ state: "attached", timeout: 5_000 }).catch(() => {});
+        await page.waitForFunction(() => !document.querySelector(".busy"), null, { timeout: 120_000, polling: 20 });
+        const ms = numberIn(await page.getByTestId("gate-compute-ms").textContent());
+        console.log(`profile: ${k < 0 ? "(no gate)" : labels[k].trim()}: ${ms} ms`);
+      }
+    }
     Object.assign(summary, {
       gates_wall_ms: gateRuns.map((g) => g.wall),
       gates_worker_ms: gateRuns.map((g) => g.worker),
