@@ -3,7 +3,9 @@
 pub mod archive;
 pub mod dataset;
 pub mod labs;
+pub mod llm;
 pub mod quality;
 pub mod stats;
 pub mod tokenize;
 pub mod urlstate;
+pub mod worddiff;
