@@ -35,7 +35,7 @@ pub static LABS: &[Lab] = &[
         anchors: "ADDON-B-LAB-01",
         slides: "4, 13",
         summary: "Draft instruction data with a local model, seeded and traceable.",
-        built: false,
+        built: true,
     },
     Lab {
         id: "quality",

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::core::labs::{resolve, LABS};
 use crate::core::urlstate::Query;
 use crate::ui::labs::extend::ExtendLab;
+use crate::ui::labs::generate::GenerateLab;
 use crate::ui::labs::quality::QualityLab;
 use crate::ui::labs::tokenizer::TokenizerLab;
 use crate::ui::labs::workspace::WorkspaceLab;
@@ -25,6 +26,7 @@ pub fn App() -> impl IntoView {
         "extend" => view! { <ExtendLab /> }.into_any(),
         "workspace" => view! { <WorkspaceLab /> }.into_any(),
         "quality" => view! { <QualityLab /> }.into_any(),
+        "generate" => view! { <GenerateLab /> }.into_any(),
         _ => unreachable!("resolve() only returns built labs"),
     };
     if embed {

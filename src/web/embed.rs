@@ -30,3 +30,15 @@ pub fn post_height_to_parent() {
     }
     observer_cb.forget();
 }
+
+/// Whether the lab runs inside another page's frame (a slide): a cross-origin iframe then needs the
+/// embedding page to grant local-network access before the lab may call Ollama on localhost.
+pub fn is_embedded() -> bool {
+    let Some(w) = web_sys::window() else {
+        return false;
+    };
+    match (w.top(), w.self_()) {
+        (Ok(Some(top)), me) => !js_sys::Object::is(&top, &me),
+        _ => true,
+    }
+}

@@ -6,6 +6,7 @@
 //! that arrive, so every parser is tested natively on awkward input.
 
 pub mod bridge;
+pub mod call;
 pub mod connection;
 pub mod judge;
 pub mod magpie;
@@ -13,3 +14,4 @@ pub mod ndjson;
 pub mod ollama;
 pub mod openai;
 pub mod reflection;
+pub mod review;

@@ -1,6 +1,7 @@
 //! One folder per lab page.
 
 pub mod extend;
+pub mod generate;
 pub mod quality;
 pub mod tokenizer;
 pub mod workspace;

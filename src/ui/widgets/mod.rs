@@ -2,8 +2,11 @@
 
 pub mod bar_chart;
 pub mod checkbox;
+pub mod code_bridge;
 pub mod histogram;
+pub mod llm_connection;
 pub mod outcome;
 pub mod progress;
 pub mod s_curve;
 pub mod token_chips;
+pub mod word_diff;

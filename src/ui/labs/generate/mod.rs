@@ -1,0 +1,181 @@
+//! Generate with Ollama — Magpie (ADDON-B-LAB-01; slides 4, 13): draft instruction data with a local
+//! model, seeded and traceable. Every row records the model, the template as sent, the options, its seed
+//! and timings; a run can be cancelled or resumed after a reload, and ends in a new dataset version.
+
+mod rows;
+mod run;
+mod settings;
+mod state;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::core::dataset::workspace::Transform;
+use crate::core::llm::magpie::RowStatus;
+use crate::ui::design::{BeginnersCorner, WisdomBox};
+use crate::ui::labs::workspace::state::{commit, hash_rows, now_iso, open, Ctx, Parent};
+use crate::ui::labs::workspace::status::NoticeLine;
+use crate::ui::widgets::code_bridge::CodeBridge;
+use crate::ui::widgets::llm_connection::ConnectionPanel;
+use state::GCtx;
+
+#[component]
+pub fn GenerateLab() -> impl IntoView {
+    let ctx = Ctx::new();
+    spawn_local(open(ctx));
+    let g = GCtx::new(ctx);
+
+    let start = move |_| {
+        if g.running.get_untracked() {
+            return;
+        }
+        match run::new_run(g) {
+            Ok(r) => {
+                g.run.set(Some(r));
+                g.persist();
+                spawn_local(run::generate(g));
+            }
+            Err(e) => g.ws.error(e),
+        }
+    };
+    let resume = move |_| {
+        if !g.running.get_untracked() {
+            spawn_local(run::generate(g));
+        }
+    };
+    let resumable = move || {
+        !g.running.get()
+            && g.run.with(|r| {
+                r.as_ref()
+                    .is_some_and(|r| !r.is_complete() && !r.rows.is_empty())
+            })
+    };
+    let counts = move || {
+        g.run
+            .with(|r| r.as_ref().map(|r| r.counts()).unwrap_or_default())
+    };
+    let total = move || g.run.with(|r| r.as_ref().map_or(0, |r| r.settings.count));
+    let done = move || g.run.with(|r| r.as_ref().map_or(0, |r| r.rows.len()));
+    let save = move |_| {
+        let Some(run) = g.run.get_untracked() else {
+            return;
+        };
+        let records = run.records();
+        if records.is_empty() {
+            return g.ws.error("No row was kept yet: there is nothing to save.");
+        }
+        spawn_local(async move {
+            let job = ctx.start_job("Hashing the generated rows …");
+            let Some(hash) = hash_rows(ctx, job, &records).await else {
+                return;
+            };
+            ctx.end_job(job);
+            let (ok, rejected, failed) = run.counts();
+            let dropped: Vec<serde_json::Value> = run
+                .rows
+                .iter()
+                .filter_map(|r| match &r.status {
+                    RowStatus::Ok => None,
+                    RowStatus::Rejected { reason } | RowStatus::Failed { reason } => Some(serde_json::json!({
+                        "index": r.index, "seed": r.seed, "reason": reason, "raw": r.instruction_raw,
+                    })),
+                })
+                .collect();
+            let params = serde_json::json!({
+                "model": run.model,
+                "template": run.template,
+                "settings": run.settings,
+                "seeds": format!("options.seed = {} + row index", run.settings.base_seed),
+                "kept": ok, "rejected": rejected, "failed": failed,
+                "not_kept": dropped,
+            });
+            let created = now_iso();
+            let t = Transform {
+                name: "magpie",
+                params,
+                created: &created,
+                quarantined: 0,
+                tokenizer: None,
+                note: "",
+                schema: None,
+            };
+            let parent = Parent::Import {
+                hash,
+                match_content: false,
+            };
+            if let Some((v, _)) = commit(ctx, records, Vec::new(), t, parent).await {
+                ctx.info(format!("Version {} made from {ok} generated rows; it is now the workspace's current version.", v.id));
+            }
+        });
+    };
+
+    view! {
+        <article class="lab generate-lab">
+            <header class="lab-head">
+                <p class="eyebrow">"ADDON-B-LAB-01 · slides 4, 13"</p>
+                <h1>"Generate with Ollama (Magpie)"</h1>
+                <p class="lead">
+                    "A chat model that is given only the start of a user turn writes a plausible user request itself. "
+                    "Magpie samples instructions this way, then asks the same model to answer them: instruction data with no seed questions at all. "
+                    "Here it runs against your own Ollama, every row traceable to the exact call that made it."
+                </p>
+            </header>
+            <ConnectionPanel heading="1 · Connect to Ollama" />
+            <settings::SettingsPanel g=g />
+            <section class="panel" aria-labelledby="run-h">
+                <h2 id="run-h">"3 · Run"</h2>
+                <div class="controls-row">
+                    <button type="button" class="primary" on:click=start disabled=move || g.running.get()>"Generate"</button>
+                    <Show when=resumable>
+                        <button type="button" on:click=resume>"Resume the interrupted run"</button>
+                    </Show>
+                    <Show when=move || g.running.get()>
+                        <button type="button" on:click=move |_| g.cancel()>"Cancel"</button>
+                    </Show>
+                    <button type="button" on:click=save disabled=move || g.running.get() || counts().0 == 0>
+                        "Save kept rows as a dataset version"
+                    </button>
+                </div>
+                <div class="stats">
+                    <div class="stat">
+                        <span class="stat-label">"Rows kept"</span>
+                        <span class="stat-value" data-testid="generated-rows">{move || counts().0}</span>
+                    </div>
+                    <div class="stat">
+                        <span class="stat-label">"Rejected"</span>
+                        <span class="stat-value" data-testid="rejected-rows">{move || counts().1}</span>
+                    </div>
+                    <div class="stat">
+                        <span class="stat-label">"Failed"</span>
+                        <span class="stat-value" data-testid="failed-rows">{move || counts().2}</span>
+                    </div>
+                    <div class="stat">
+                        <span class="stat-label">"Done"</span>
+                        <span class="stat-value">{move || format!("{} / {}", done(), total())}</span>
+                    </div>
+                </div>
+                <Show when=move || g.running.get()>
+                    <progress class="bar" max="1" value=move || if total() == 0 { 0.0 } else { done() as f64 / total() as f64 }
+                        aria-label="Rows done"></progress>
+                </Show>
+                {move || g.live.get().map(|l| view! {
+                    <div class="live" aria-live="polite">
+                        <p class="hint">{format!("Row {} · {} · streaming …", l.index + 1, l.phase)}</p>
+                        <pre class="live-text" data-testid="live-text">{l.text}</pre>
+                    </div>
+                })}
+                <NoticeLine ctx=ctx />
+                <CodeBridge call=g.last_call />
+            </section>
+            <rows::RowsPanel g=g />
+            <div class="teach">
+                <WisdomBox quote="Seed each row, record every call: generated data you cannot trace, you cannot trust." />
+                <BeginnersCorner
+                    means="A pre-query template is the text a chat model sees just before a user speaks. Sent alone (raw, no chat formatting added), the model continues it by inventing what a user might ask."
+                    matters="It produces varied instructions without writing seed prompts, and with seeds recorded per row the run can be replayed and audited."
+                    mistake="Putting the seed at the top of the request (Ollama reads it only inside options), or using one seed for every row: with the same prompt, the same seed asks the same question every time."
+                />
+            </div>
+        </article>
+    }
+}

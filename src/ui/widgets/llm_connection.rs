@@ -1,0 +1,271 @@
+//! The model connection shared by the generation and refinement labs: endpoint, API, key (memory only),
+//! "Test connection", the model picker — and, when something fails, what to do about it in plain words.
+//!
+//! One [`Llm`] lives at the app's root, so a connection tested on one lab page holds on the next. The
+//! endpoint, API and model are remembered in `localStorage`; an API key never is.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::core::llm::connection::{advise, parse_endpoint, Advice, ApiKind, Failure};
+use crate::core::llm::ollama::{parse_tags, parse_version, TAGS_PATH, VERSION_PATH};
+use crate::core::llm::openai::{parse_models, ApiKey, MODELS_PATH};
+use crate::web::llm::{get_json, CallError, Server};
+use crate::web::storage;
+
+const KEY_ENDPOINT: &str = "datalab.llm.endpoint";
+const KEY_API: &str = "datalab.llm.api";
+const KEY_MODEL: &str = "datalab.llm.model";
+
+/// Where the connection stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkState {
+    Untested,
+    Testing,
+    Connected {
+        version: Option<String>,
+        models: usize,
+    },
+    /// The endpoint field itself is not an address.
+    BadEndpoint(String),
+    Failed(Failure, Advice),
+}
+
+/// The connection's signals.
+#[derive(Clone, Copy)]
+pub struct Llm {
+    pub endpoint: RwSignal<String>,
+    pub kind: RwSignal<ApiKind>,
+    /// Kept in this tab's memory only: never stored, never exported, never shown in code.
+    pub key: RwSignal<String>,
+    pub state: RwSignal<LinkState>,
+    pub models: RwSignal<Vec<String>>,
+    pub model: RwSignal<String>,
+}
+
+impl Llm {
+    fn new() -> Llm {
+        let kind = match storage::get(KEY_API).as_deref() {
+            Some("openai") => ApiKind::OpenAi,
+            _ => ApiKind::Ollama,
+        };
+        Llm {
+            endpoint: RwSignal::new(
+                storage::get(KEY_ENDPOINT).unwrap_or_else(|| "http://localhost:11434".into()),
+            ),
+            kind: RwSignal::new(kind),
+            key: RwSignal::new(String::new()),
+            state: RwSignal::new(LinkState::Untested),
+            models: RwSignal::new(Vec::new()),
+            model: RwSignal::new(storage::get(KEY_MODEL).unwrap_or_default()),
+        }
+    }
+
+    /// The app's connection (made on first use). Kept in a thread-local rather than Leptos context so
+    /// async tasks and event handlers, which run without a reactive owner, reach the same one.
+    pub fn get() -> Llm {
+        thread_local! {
+            static LLM: std::cell::Cell<Option<Llm>> = const { std::cell::Cell::new(None) };
+        }
+        LLM.with(|l| match l.get() {
+            Some(llm) => llm,
+            None => {
+                let llm = Llm::new();
+                l.set(Some(llm));
+                llm
+            }
+        })
+    }
+
+    /// The server the calls go to, or why the endpoint field cannot be used.
+    pub fn server(&self) -> Result<Server, String> {
+        let endpoint = parse_endpoint(&self.endpoint.get_untracked()).map_err(|e| e.0)?;
+        let key = self.key.get_untracked();
+        Ok(Server {
+            kind: self.kind.get_untracked(),
+            endpoint,
+            api_key: ApiKey::new(&key),
+        })
+    }
+
+    /// The model chosen, or a message asking for one.
+    pub fn chosen_model(&self) -> Result<String, String> {
+        let m = self.model.get_untracked().trim().to_string();
+        if m.is_empty() {
+            Err("Choose a model first: click \"Test connection\" and pick one from the list (or type its name).".into())
+        } else {
+            Ok(m)
+        }
+    }
+
+    /// Shows a failed call's advice in the connection panel.
+    pub fn report(&self, server: &Server, failure: Failure) {
+        let ctx = server.context(Some(&self.model.get_untracked()));
+        let advice = advise(&failure, &ctx);
+        self.state.set(LinkState::Failed(failure, advice));
+    }
+
+    /// Probes the server: its version (Ollama), then its models.
+    pub fn test(self) {
+        let server = match self.server() {
+            Ok(s) => s,
+            Err(e) => {
+                self.state.set(LinkState::BadEndpoint(e));
+                return;
+            }
+        };
+        self.endpoint.set(server.endpoint.base.clone());
+        storage::set(KEY_ENDPOINT, &server.endpoint.base);
+        self.state.set(LinkState::Testing);
+        spawn_local(async move {
+            let version = if server.kind == ApiKind::Ollama {
+                match get_json(&server, VERSION_PATH, 5).await {
+                    Ok(v) => parse_version(&v).ok().map(|v| v.version),
+                    Err(CallError::Failed(f)) => return self.report(&server, f),
+                    Err(CallError::Cancelled) => return,
+                }
+            } else {
+                None
+            };
+            let path = match server.kind {
+                ApiKind::Ollama => TAGS_PATH,
+                ApiKind::OpenAi => MODELS_PATH,
+            };
+            let models: Vec<String> = match get_json(&server, path, 5).await {
+                Ok(v) => match server.kind {
+                    ApiKind::Ollama => parse_tags(&v)
+                        .map(|t| t.models.into_iter().map(|m| m.name).collect())
+                        .unwrap_or_default(),
+                    ApiKind::OpenAi => parse_models(&v)
+                        .map(|m| m.into_iter().map(|m| m.id).collect())
+                        .unwrap_or_default(),
+                },
+                Err(CallError::Failed(f)) => return self.report(&server, f),
+                Err(CallError::Cancelled) => return,
+            };
+            let n = models.len();
+            if !models.is_empty() && !models.contains(&self.model.get_untracked()) {
+                self.model.set(models[0].clone());
+            }
+            self.models.set(models);
+            self.state.set(LinkState::Connected { version, models: n });
+        });
+    }
+}
+
+/// The status line's words (also `data-testid="llm-status"`).
+fn status_text(s: &LinkState, kind: ApiKind) -> String {
+    match s {
+        LinkState::Untested => "Not tested yet".into(),
+        LinkState::Testing => "Testing …".into(),
+        LinkState::Connected { version, models } => {
+            let v = version
+                .as_ref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default();
+            let m = if *models == 1 { "model" } else { "models" };
+            format!("Connected · {}{v} · {models} {m}", kind.label())
+        }
+        LinkState::BadEndpoint(e) => format!("Not connected: {e}"),
+        LinkState::Failed(f, _) => format!("Not connected: {}", f.short()),
+    }
+}
+
+/// The connection panel.
+#[component]
+pub fn ConnectionPanel(#[prop(into)] heading: String) -> impl IntoView {
+    let llm = Llm::get();
+    let advice = move || match llm.state.get() {
+        LinkState::Failed(_, a) => Some(view! { <AdviceView advice=a /> }),
+        _ => None,
+    };
+    let options = move || {
+        llm.models
+            .get()
+            .into_iter()
+            .map(|m| {
+                let label = m.clone();
+                view! { <option value=m>{label}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="panel llm-connection" aria-labelledby="llm-h">
+            <h2 id="llm-h">{heading}</h2>
+            <div class="controls-row">
+                <div class="field">
+                    <label class="field-label" for="llm-endpoint">"Ollama endpoint"</label>
+                    <input id="llm-endpoint" type="text" class="mono" spellcheck="false"
+                        prop:value=move || llm.endpoint.get()
+                        on:change=move |ev| llm.endpoint.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label class="field-label" for="llm-api">"API"</label>
+                    <select id="llm-api" on:change=move |ev| {
+                        let k = if event_target_value(&ev) == "openai" { ApiKind::OpenAi } else { ApiKind::Ollama };
+                        storage::set(KEY_API, if k == ApiKind::OpenAi { "openai" } else { "ollama" });
+                        llm.kind.set(k);
+                        llm.state.set(LinkState::Untested);
+                    }>
+                        <option value="ollama" selected=move || llm.kind.get() == ApiKind::Ollama>"Ollama (/api)"</option>
+                        <option value="openai" selected=move || llm.kind.get() == ApiKind::OpenAi>"OpenAI-compatible (/v1)"</option>
+                    </select>
+                </div>
+                <Show when=move || llm.kind.get() == ApiKind::OpenAi>
+                    <div class="field">
+                        <label class="field-label" for="llm-key">"API key (kept in this tab's memory only)"</label>
+                        <input id="llm-key" type="password" autocomplete="off"
+                            prop:value=move || llm.key.get()
+                            on:change=move |ev| llm.key.set(event_target_value(&ev)) />
+                    </div>
+                </Show>
+                <button type="button" class="primary" on:click=move |_| llm.test()
+                    disabled=move || llm.state.get() == LinkState::Testing>
+                    "Test connection"
+                </button>
+            </div>
+            <p class="llm-status" data-testid="llm-status" role="status"
+                class:ok=move || matches!(llm.state.get(), LinkState::Connected { .. })
+                class:bad=move || matches!(llm.state.get(), LinkState::Failed(..) | LinkState::BadEndpoint(_))>
+                {move || status_text(&llm.state.get(), llm.kind.get())}
+            </p>
+            <div class="field">
+                <label class="field-label" for="llm-model">"Model"</label>
+                <input id="llm-model" type="text" class="mono" list="llm-models" spellcheck="false"
+                    placeholder="llama3.2:1b"
+                    prop:value=move || llm.model.get()
+                    on:change=move |ev| {
+                        let m = event_target_value(&ev).trim().to_string();
+                        storage::set(KEY_MODEL, &m);
+                        llm.model.set(m);
+                    } />
+                <datalist id="llm-models">{options}</datalist>
+            </div>
+            {advice}
+        </section>
+    }
+}
+
+/// What to do about a failure: a title, why, and steps with the exact commands.
+#[component]
+pub fn AdviceView(advice: Advice) -> impl IntoView {
+    let steps = advice
+        .steps
+        .into_iter()
+        .map(|s| {
+            view! {
+                <li>
+                    <span>{s.label}</span>
+                    {s.code.map(|c| view! { <pre class="code"><code>{c}</code></pre> })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="advice" role="alert">
+            <h3>{advice.title}</h3>
+            <p>{advice.explanation}</p>
+            <ol>{steps}</ol>
+        </div>
+    }
+}
