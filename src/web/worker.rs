@@ -68,6 +68,8 @@ struct Pending {
 struct Handle {
     worker: Worker,
     ready: Promise,
+    /// The key of the rows the worker keeps from its last job (see [`Rows`]).
+    cached: RefCell<Option<String>>,
     pending: Rc<RefCell<Option<Pending>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
@@ -180,6 +182,7 @@ fn spawn(slot: usize) -> Result<Rc<Handle>, String> {
     Ok(Rc::new(Handle {
         worker,
         ready,
+        cached: RefCell::new(None),
         pending,
         _on_message: on_message,
         _on_error: on_error,
@@ -199,11 +202,28 @@ pub fn parallelism() -> usize {
     cores.clamp(1, MAX_WORKERS)
 }
 
-/// Runs `job` over each of `parts` (consecutive parts of the rows, packed) in its own worker at once;
+/// The rows a job runs over: packed and handed over, and kept by the worker under `key` when one is given
+/// — so the next job over the same rows (the gates again, with other settings) sends nothing.
+pub struct Rows {
+    /// `None`: the worker has them already ([`has_rows`]).
+    pub packed: Option<Uint8Array>,
+    pub key: Option<String>,
+}
+
+/// Whether worker `slot` keeps the rows stored under `key`.
+pub fn has_rows(slot: usize, key: &str) -> bool {
+    HANDLES.with(|h| {
+        h.borrow()[slot]
+            .as_ref()
+            .is_some_and(|h| h.cached.borrow().as_deref() == Some(key))
+    })
+}
+
+/// Runs `job` over each of `parts` (consecutive parts of the rows) in its own worker at once;
 /// `progress` hears the mean progress. The outcomes come back in the parts' order.
 pub async fn run_parallel(
     job: &Job,
-    parts: Vec<Uint8Array>,
+    parts: Vec<Rows>,
     ranks: Option<&[u8]>,
     progress: impl Fn(f64) + 'static,
 ) -> Result<Vec<Outcome>, String> {
@@ -233,6 +253,10 @@ pub async fn run(
     ranks: Option<&[u8]>,
     progress: impl Fn(f64) + 'static,
 ) -> Result<Outcome, String> {
+    let rows = Rows {
+        packed: Some(rows),
+        key: None,
+    };
     run_on(0, job, rows, ranks, progress).await
 }
 
@@ -240,7 +264,7 @@ pub async fn run(
 async fn run_on(
     slot: usize,
     job: &Job,
-    rows: Uint8Array,
+    rows: Rows,
     ranks: Option<&[u8]>,
     progress: impl Fn(f64) + 'static,
 ) -> Result<Outcome, String> {
@@ -260,6 +284,9 @@ async fn run_on(
         cancel();
         return Err("Another job was still running; it was cancelled. Run this one again.".into());
     }
+    if rows.packed.is_none() && handle.cached.borrow().as_deref() != rows.key.as_deref() {
+        return Err("The worker no longer holds these rows; run the job again.".into());
+    }
     let id = NEXT_ID.with(|n| {
         let mut n = n.borrow_mut();
         *n += 1;
@@ -278,16 +305,32 @@ async fn run_on(
             "job",
             JsValue::from_str(&serde_json::to_string(job).map_err(|e| e.to_string())?),
         ),
-        ("rows", rows.clone().into()),
+        (
+            "rows",
+            rows.packed.clone().map_or(JsValue::UNDEFINED, Into::into),
+        ),
+        (
+            "key",
+            rows.key
+                .as_deref()
+                .map_or(JsValue::UNDEFINED, JsValue::from_str),
+        ),
         (
             "ranks",
             ranks.map_or(JsValue::UNDEFINED, |r| Uint8Array::from(r).into()),
         ),
     ]);
+    let transfer = Array::new();
+    if let Some(p) = &rows.packed {
+        transfer.push(&p.buffer());
+    }
     handle
         .worker
-        .post_message_with_transfer(&msg, &Array::of1(&rows.buffer()))
+        .post_message_with_transfer(&msg, &transfer)
         .map_err(|e| format!("Could not send the rows to the worker: {}", message_of(&e)))?;
+    if rows.packed.is_some() {
+        *handle.cached.borrow_mut() = rows.key.clone();
+    }
     let result = JsFuture::from(done).await.map_err(|e| message_of(&e))?;
     let json = result.as_string().unwrap_or_default();
     serde_json::from_str(&json).map_err(|e| format!("The worker's answer was unreadable: {e}"))
@@ -360,13 +403,31 @@ fn now() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+thread_local! {
+    /// Worker side: the rows of the last job that came with a key, kept for the next job.
+    static ROWS: RefCell<Option<(String, Rc<Vec<crate::core::dataset::record::Record>>)>> = const { RefCell::new(None) };
+}
+
 fn handle(data: &JsValue, id: &JsValue) -> Result<String, String> {
     let t0 = now();
     let job: Job = serde_json::from_str(&get(data, "job").as_string().unwrap_or_default())
         .map_err(|e| format!("The job could not be read: {e}"))?;
-    let packed = Uint8Array::new(&get(data, "rows")).to_vec();
-    let rows = unpack_rows(&packed)?;
-    drop(packed);
+    let key = get(data, "key").as_string();
+    let sent = get(data, "rows");
+    let rows = if sent.is_undefined() {
+        // The page knows this worker kept the rows of its last job under this key.
+        ROWS.with(|r| match (&*r.borrow(), &key) {
+            (Some((k, rows)), Some(key)) if k == key => Ok(rows.clone()),
+            _ => Err("The worker no longer holds these rows; run the job again.".to_string()),
+        })?
+    } else {
+        let packed = Uint8Array::new(&sent).to_vec();
+        let rows = Rc::new(unpack_rows(&packed)?);
+        drop(packed);
+        // Rows without a key are not kept; rows with one replace what was kept.
+        ROWS.with(|r| *r.borrow_mut() = key.map(|k| (k, rows.clone())));
+        rows
+    };
     let t1 = now();
     let mut last = -1.0;
     let mut progress = |v: f64| {

@@ -156,7 +156,9 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
         spawn_local(async move {
             let job = Job::Duplicates { params };
             let label = format!("Finding duplicates among {} rows …", rows.len());
-            if let Some(Outcome::Duplicates(r)) = run_job(q, &label, job, &[&rows], None).await {
+            if let Some(Outcome::Duplicates(r)) =
+                run_job(q, &label, job, &[&rows], None, None).await
+            {
                 page.set(0);
                 q.dups.set(Some((id, Arc::new(*r))));
             }

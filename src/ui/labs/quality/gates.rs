@@ -93,6 +93,7 @@ pub async fn run_gates_on(
         job,
         &[&rows],
         ranks,
+        Some(&id),
     )
     .await
     {

@@ -65,7 +65,9 @@ pub fn LeakagePanel(q: QCtx) -> impl IntoView {
                 tr.len(),
                 te.len()
             );
-            if let Some(Outcome::Leakage(r)) = run_job(q, &label, job, &[&tr, &te], None).await {
+            if let Some(Outcome::Leakage(r)) =
+                run_job(q, &label, job, &[&tr, &te], None, None).await
+            {
                 rows_cache.set_value(Some((tr, te)));
                 q.leaks.set(Some((a, b, Arc::new(*r))));
             }

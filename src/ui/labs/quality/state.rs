@@ -105,13 +105,15 @@ async fn packed(ctx: Ctx, job: u64, parts: &[&[Record]]) -> Option<js_sys::Uint8
 /// Runs `job` over `rows` (one or more slices, taken as one list: no copy) in the background worker under the
 /// page's progress bar. Errors are shown to the
 /// student; `None` when it failed or was cancelled. A gate run over many rows is split between two workers
-/// (one per core) and merged.
+/// (one per core) and merged; with `keep` (the version's id) the workers keep their part of the rows, so
+/// running the gates again with other settings sends nothing.
 pub async fn run_job(
     q: QCtx,
     label: &str,
     job: Job,
     rows: &[&[Record]],
     ranks: Option<std::rc::Rc<Vec<u8>>>,
+    keep: Option<&str>,
 ) -> Option<Outcome> {
     let ctx = q.ws;
     let id = ctx.start_job(label);
@@ -124,8 +126,15 @@ pub async fn run_job(
     let result = if parts > 1 {
         let one = rows[0];
         let mut packs = Vec::new();
-        for chunk in one.chunks(one.len().div_ceil(parts)) {
-            packs.push(packed(ctx, id, &[chunk]).await?);
+        for (k, chunk) in one.chunks(one.len().div_ceil(parts)).enumerate() {
+            let key = keep.map(|v| format!("{v}#{k}/{parts}:{}", one.len()));
+            let have = key.as_deref().is_some_and(|key| worker::has_rows(k, key));
+            let packed = if have {
+                None
+            } else {
+                Some(packed(ctx, id, &[chunk]).await?)
+            };
+            packs.push(worker::Rows { packed, key });
         }
         worker::run_parallel(&job, packs, ranks, progress)
             .await
