@@ -51,7 +51,7 @@ pub static LABS: &[Lab] = &[
         anchors: "ADDON-B-LAB-02, CODE-01",
         slides: "5, 15, 17",
         summary: "Critique and revise rows; review every before/after.",
-        built: false,
+        built: true,
     },
     Lab {
         id: "tokenizer",

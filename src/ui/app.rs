@@ -11,6 +11,7 @@ use crate::core::urlstate::Query;
 use crate::ui::labs::extend::ExtendLab;
 use crate::ui::labs::generate::GenerateLab;
 use crate::ui::labs::quality::QualityLab;
+use crate::ui::labs::refine::RefineLab;
 use crate::ui::labs::tokenizer::TokenizerLab;
 use crate::ui::labs::workspace::WorkspaceLab;
 use crate::web::url::{current_query, href_with};
@@ -26,6 +27,7 @@ pub fn App() -> impl IntoView {
         "extend" => view! { <ExtendLab /> }.into_any(),
         "workspace" => view! { <WorkspaceLab /> }.into_any(),
         "quality" => view! { <QualityLab /> }.into_any(),
+        "refine" => view! { <RefineLab /> }.into_any(),
         "generate" => view! { <GenerateLab /> }.into_any(),
         _ => unreachable!("resolve() only returns built labs"),
     };

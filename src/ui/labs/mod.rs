@@ -3,5 +3,6 @@
 pub mod extend;
 pub mod generate;
 pub mod quality;
+pub mod refine;
 pub mod tokenizer;
 pub mod workspace;
