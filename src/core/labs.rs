@@ -133,10 +133,11 @@ mod tests {
         assert_eq!(ids.len(), LABS.len());
         assert!(resolve(None).built);
         assert_eq!(
-            resolve(Some("generate")).id,
+            resolve(Some("imdb")).id,
             DEFAULT_LAB,
             "planned labs are not routable"
         );
+        assert_eq!(resolve(Some("generate")).id, "generate");
         assert_eq!(resolve(Some("nope")).id, DEFAULT_LAB);
     }
 }
