@@ -78,6 +78,17 @@ test("connection: version and models shown; nothing listening and a missing mode
     assert.match(await page.locator(".advice").textContent(), /ollama pull nosuchmodel:7b/);
     assert.match(await testIdText(page, "llm-status"), /Not connected: Model `nosuchmodel:7b` not installed/);
 
+    // An OpenAI-compatible endpoint: /v1/models lists the models; Magpie refuses it (no raw templates there).
+    await page.getByLabel("API", { exact: true }).selectOption("openai");
+    await page.getByRole("button", { name: "Test connection" }).click();
+    await page.waitForFunction(() => /Connected · OpenAI-compatible · 2 models/.test(document.querySelector('[data-testid="llm-status"]')?.textContent), null, { timeout: WAIT });
+    assert.ok(ollama.requests.some((r) => r.path === "/v1/models"));
+    await page.getByLabel("Model", { exact: true }).fill("llama3.2:latest");
+    await page.getByLabel("Model", { exact: true }).dispatchEvent("change");
+    await page.getByRole("button", { name: "Generate", exact: true }).click();
+    await page.getByText(/needs Ollama's own API/).first().waitFor({ timeout: WAIT });
+    await page.getByLabel("API", { exact: true }).selectOption("ollama");
+
     // Nothing listening on a closed port.
     const closed = await startStandin();
     const url = closed.url;
@@ -126,8 +137,11 @@ test("Magpie: raw pre-query sampling, options.seed = base + i, answers by chat, 
     await page.getByRole("tab", { name: "curl" }).click();
     assert.match(await page.getByTestId("code-bridge").textContent(), /curl .*\/api\/chat/s);
 
-    await page.getByRole("button", { name: "Save kept rows as a dataset version" }).click();
+    // A finished run ends in a new dataset version by itself.
     await page.waitForFunction(() => /Version .* made from 3 generated rows/.test(document.body.textContent), null, { timeout: WAIT });
+    assert.match(await testIdText(page, "generated-version"), /\S/);
+    assert.notEqual(await testIdText(page, "generated-version"), "not yet");
+    assert.ok(await page.getByRole("button", { name: "Save kept rows as a dataset version" }).isDisabled());
     assert.deepEqual(errors, []);
     await context.close();
   } finally {

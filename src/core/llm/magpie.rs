@@ -648,6 +648,30 @@ impl RunState {
         counts
     }
 
+    /// The parameters of the run's dataset version: model, template, settings, how seeds were set, the
+    /// counts, and every sample that was not kept with its reason and raw text.
+    pub fn version_params(&self) -> Value {
+        let (kept, rejected, failed) = self.counts();
+        let not_kept: Vec<Value> = self
+            .rows
+            .iter()
+            .filter_map(|r| match &r.status {
+                RowStatus::Ok => None,
+                RowStatus::Rejected { reason } | RowStatus::Failed { reason } => Some(json!({
+                    "index": r.index, "seed": r.seed, "reason": reason, "raw": r.instruction_raw,
+                })),
+            })
+            .collect();
+        json!({
+            "model": self.model,
+            "template": self.template,
+            "settings": self.settings,
+            "seeds": format!("options.seed = {} + row index", self.settings.base_seed),
+            "kept": kept, "rejected": rejected, "failed": failed,
+            "not_kept": not_kept,
+        })
+    }
+
     /// The records of the rows that ended well — what becomes the run's dataset version.
     pub fn records(&self) -> Vec<Record> {
         self.rows
@@ -949,5 +973,49 @@ mod tests {
         assert!(run.is_complete());
         assert_eq!(run.counts(), (1, 1, 1));
         assert_eq!(run.records().len(), 1);
+    }
+
+    #[test]
+    fn version_params_list_what_was_not_kept() {
+        let mut run = RunState::new(
+            GenerationSettings::default(),
+            "llama3.2",
+            Template::builtin(Family::Llama3),
+        );
+        let mut row = |i: usize, status: RowStatus| GeneratedRow {
+            index: i,
+            model: "llama3.2".into(),
+            family: Family::Llama3,
+            pre_query: String::new(),
+            instruction_options: Value::Null,
+            response_options: Value::Null,
+            seed: run.settings.seed_for(i),
+            instruction_raw: format!("raw {i}"),
+            instruction: "Explain tides to a child.".into(),
+            response: "The Moon pulls the sea.".into(),
+            instruction_timing: None,
+            response_timing: None,
+            started_ms: 0.0,
+            finished_ms: 0.0,
+            status,
+        };
+        let rows = vec![
+            row(0, RowStatus::Ok),
+            row(
+                1,
+                RowStatus::Rejected {
+                    reason: "empty".into(),
+                },
+            ),
+        ];
+        for r in rows {
+            run.push(r).unwrap();
+        }
+        let p = run.version_params();
+        assert_eq!(p["kept"], 1);
+        assert_eq!(p["rejected"], 1);
+        assert_eq!(p["not_kept"][0]["index"], 1);
+        assert_eq!(p["not_kept"][0]["reason"], "empty");
+        assert_eq!(p["not_kept"][0]["raw"], "raw 1");
     }
 }

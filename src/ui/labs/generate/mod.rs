@@ -4,16 +4,15 @@
 
 mod rows;
 mod run;
+mod save;
 mod settings;
 mod state;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::core::dataset::workspace::Transform;
-use crate::core::llm::magpie::RowStatus;
 use crate::ui::design::{BeginnersCorner, WisdomBox};
-use crate::ui::labs::workspace::state::{commit, hash_rows, now_iso, open, Ctx, Parent};
+use crate::ui::labs::workspace::state::{open, Ctx};
 use crate::ui::labs::workspace::status::NoticeLine;
 use crate::ui::widgets::code_bridge::CodeBridge;
 use crate::ui::widgets::llm_connection::ConnectionPanel;
@@ -56,58 +55,7 @@ pub fn GenerateLab() -> impl IntoView {
     };
     let total = move || g.run.with(|r| r.as_ref().map_or(0, |r| r.settings.count));
     let done = move || g.run.with(|r| r.as_ref().map_or(0, |r| r.rows.len()));
-    let save = move |_| {
-        let Some(run) = g.run.get_untracked() else {
-            return;
-        };
-        let records = run.records();
-        if records.is_empty() {
-            return g.ws.error("No row was kept yet: there is nothing to save.");
-        }
-        spawn_local(async move {
-            let job = ctx.start_job("Hashing the generated rows …");
-            let Some(hash) = hash_rows(ctx, job, &records).await else {
-                return;
-            };
-            ctx.end_job(job);
-            let (ok, rejected, failed) = run.counts();
-            let dropped: Vec<serde_json::Value> = run
-                .rows
-                .iter()
-                .filter_map(|r| match &r.status {
-                    RowStatus::Ok => None,
-                    RowStatus::Rejected { reason } | RowStatus::Failed { reason } => Some(serde_json::json!({
-                        "index": r.index, "seed": r.seed, "reason": reason, "raw": r.instruction_raw,
-                    })),
-                })
-                .collect();
-            let params = serde_json::json!({
-                "model": run.model,
-                "template": run.template,
-                "settings": run.settings,
-                "seeds": format!("options.seed = {} + row index", run.settings.base_seed),
-                "kept": ok, "rejected": rejected, "failed": failed,
-                "not_kept": dropped,
-            });
-            let created = now_iso();
-            let t = Transform {
-                name: "magpie",
-                params,
-                created: &created,
-                quarantined: 0,
-                tokenizer: None,
-                note: "",
-                schema: None,
-            };
-            let parent = Parent::Import {
-                hash,
-                match_content: false,
-            };
-            if let Some((v, _)) = commit(ctx, records, Vec::new(), t, parent).await {
-                ctx.info(format!("Version {} made from {ok} generated rows; it is now the workspace's current version.", v.id));
-            }
-        });
-    };
+    let save = move |_| spawn_local(save::save_version(g));
 
     view! {
         <article class="lab generate-lab">
@@ -132,7 +80,8 @@ pub fn GenerateLab() -> impl IntoView {
                     <Show when=move || g.running.get()>
                         <button type="button" on:click=move |_| g.cancel()>"Cancel"</button>
                     </Show>
-                    <button type="button" on:click=save disabled=move || g.running.get() || counts().0 == 0>
+                    <button type="button" on:click=save
+                        disabled=move || g.running.get() || counts().0 == 0 || g.saved.with(Option::is_some)>
                         "Save kept rows as a dataset version"
                     </button>
                 </div>
@@ -148,6 +97,12 @@ pub fn GenerateLab() -> impl IntoView {
                     <div class="stat">
                         <span class="stat-label">"Failed"</span>
                         <span class="stat-value" data-testid="failed-rows">{move || counts().2}</span>
+                    </div>
+                    <div class="stat">
+                        <span class="stat-label">"Saved as version"</span>
+                        <span class="stat-value small mono" data-testid="generated-version">
+                            {move || g.saved.get().unwrap_or_else(|| "not yet".into())}
+                        </span>
                     </div>
                     <div class="stat">
                         <span class="stat-label">"Done"</span>

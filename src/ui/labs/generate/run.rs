@@ -100,6 +100,7 @@ pub async fn generate(g: GCtx) {
         return;
     };
     g.running.set(true);
+    g.saved.set(None);
     let model = run.model.clone();
     while !run.is_complete() {
         let i = run.next_index();
@@ -212,8 +213,12 @@ pub async fn generate(g: GCtx) {
     if run.is_complete() {
         let (ok, rejected, failed) = run.counts();
         g.ws.info(format!(
-            "Run complete: {ok} rows kept, {rejected} rejected, {failed} failed. Save them as a dataset version below."
+            "Run complete: {ok} rows kept, {rejected} rejected, {failed} failed."
         ));
+        // A finished run ends in a dataset version (a cancelled one waits for "Save kept rows").
+        if ok > 0 {
+            super::save::save_version(g).await;
+        }
     }
 }
 

@@ -34,6 +34,8 @@ pub struct GCtx {
     pub running: RwSignal<bool>,
     pub abort: StoredValue<Option<Abort>, LocalStorage>,
     pub last_call: RwSignal<Option<Call>>,
+    /// The version this run was saved as, if it was.
+    pub saved: RwSignal<Option<String>>,
     /// Problems with the settings, by field, shown beside the form.
     pub errors: RwSignal<Vec<(String, String)>>,
 }
@@ -56,6 +58,7 @@ impl GCtx {
             running: RwSignal::new(false),
             abort: StoredValue::new_local(None),
             last_call: RwSignal::new(None),
+            saved: RwSignal::new(None),
             errors: RwSignal::new(Vec::new()),
         }
     }
