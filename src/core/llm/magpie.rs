@@ -982,7 +982,7 @@ mod tests {
             "llama3.2",
             Template::builtin(Family::Llama3),
         );
-        let mut row = |i: usize, status: RowStatus| GeneratedRow {
+        let row = |i: usize, status: RowStatus| GeneratedRow {
             index: i,
             model: "llama3.2".into(),
             family: Family::Llama3,
