@@ -132,6 +132,9 @@ test("Magpie: raw pre-query sampling, options.seed = base + i, answers by chat, 
     // The table shows the rows as text, with their seeds.
     const seeds = await page.locator('[data-testid="generated-table"] tbody tr td:nth-child(2)').allTextContents();
     assert.deepEqual(seeds.map(Number).sort(), [40, 41, 42]);
+    // Each row's own calls, rebuilt from what it recorded, as curl.
+    const rowCode = await page.locator('[data-testid="generated-table"] details:has-text("calls as curl") pre').first().textContent();
+    assert.match(rowCode, /curl .*\/api\/generate.*"raw": ?true.*"seed": ?4[0-2].*\/api\/chat/s);
     // The code bridge shows the last call as curl.
     await page.getByText("Show the last request as code").click();
     await page.getByRole("tab", { name: "curl" }).click();
