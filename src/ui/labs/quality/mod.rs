@@ -15,8 +15,8 @@ use leptos::task::spawn_local;
 
 use crate::ui::design::{BeginnersCorner, WisdomBox};
 use crate::ui::labs::workspace::import::ImportPanel;
-use crate::ui::labs::workspace::state::{open, Ctx, Saved};
-use crate::ui::labs::workspace::status::{BusyBar, NoticeLine};
+use crate::ui::labs::workspace::state::{open, Ctx};
+use crate::ui::labs::workspace::status::VersionBar;
 use state::QCtx;
 
 #[component]
@@ -43,35 +43,7 @@ pub fn QualityLab() -> impl IntoView {
                     "find exact and near duplicates and leakage between splits, and make a cleaner version in which every removal is explained."
                 </p>
             </header>
-            <div class="panel current-bar" aria-label="Current version">
-                <div class="stats">
-                    <div class="stat">
-                        <span class="stat-label">"Current version"</span>
-                        <span class="stat-value small mono" data-testid="dataset-version-id">
-                            {move || ctx.ws.with(|w| w.current.clone()).unwrap_or_else(|| "none".into())}
-                        </span>
-                    </div>
-                    <div class="stat">
-                        <span class="stat-label">"Rows"</span>
-                        <span class="stat-value" data-testid="rows-valid">{move || ctx.rows.with(|r| r.len())}</span>
-                    </div>
-                    <div class="stat">
-                        <span class="stat-label">"Quarantined"</span>
-                        <span class="stat-value" data-testid="rows-quarantined">{move || ctx.quarantine.with(|r| r.len())}</span>
-                    </div>
-                </div>
-                <p class="hint" data-testid="save-state">
-                    {move || match ctx.saved.get() {
-                        Saved::Opening => "Opening the browser's storage …".to_string(),
-                        Saved::Saved => "All versions are saved in this browser; the workspace lab shows their lineage, diffs and exports.".into(),
-                        Saved::Saving => "Saving …".into(),
-                        Saved::Failed(e) => format!("Not saved: {e}"),
-                        Saved::NoStorage(e) => format!("No storage: {e}"),
-                    }}
-                </p>
-                <BusyBar ctx=ctx cancel=move || q.cancel() />
-                <NoticeLine ctx=ctx />
-            </div>
+            <VersionBar ctx=ctx cancel=move || q.cancel() quarantine=true />
             <details class="panel import-here" open>
                 <summary>"Import a dataset here (or use the one current in the workspace)"</summary>
                 <ImportPanel ctx=ctx />

@@ -36,3 +36,46 @@ pub fn NoticeLine(ctx: Ctx) -> impl IntoView {
         })
     }
 }
+
+/// The bar a page working on the workspace's current version opens with: the version, its rows (and
+/// quarantine, when the page uses it), whether it is saved, the running job and the last message.
+#[component]
+pub fn VersionBar<F>(ctx: Ctx, cancel: F, #[prop(optional)] quarantine: bool) -> impl IntoView
+where
+    F: Fn() + Copy + Send + Sync + 'static,
+{
+    use super::state::Saved;
+    view! {
+        <div class="panel current-bar" aria-label="Current version">
+            <div class="stats">
+                <div class="stat">
+                    <span class="stat-label">"Current version"</span>
+                    <span class="stat-value small mono" data-testid="dataset-version-id">
+                        {move || ctx.ws.with(|w| w.current.clone()).unwrap_or_else(|| "none".into())}
+                    </span>
+                </div>
+                <div class="stat">
+                    <span class="stat-label">"Rows"</span>
+                    <span class="stat-value" data-testid="rows-valid">{move || ctx.rows.with(|r| r.len())}</span>
+                </div>
+                {quarantine.then(|| view! {
+                    <div class="stat">
+                        <span class="stat-label">"Quarantined"</span>
+                        <span class="stat-value" data-testid="rows-quarantined">{move || ctx.quarantine.with(|r| r.len())}</span>
+                    </div>
+                })}
+            </div>
+            <p class="hint" data-testid="save-state">
+                {move || match ctx.saved.get() {
+                    Saved::Opening => "Opening the browser's storage …".to_string(),
+                    Saved::Saved => "All versions are saved in this browser; the workspace lab shows their lineage, diffs and exports.".into(),
+                    Saved::Saving => "Saving …".into(),
+                    Saved::Failed(e) => format!("Not saved: {e}"),
+                    Saved::NoStorage(e) => format!("No storage: {e}"),
+                }}
+            </p>
+            <BusyBar ctx=ctx cancel=cancel />
+            <NoticeLine ctx=ctx />
+        </div>
+    }
+}
