@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod dataset;
+pub mod imdb;
 pub mod labs;
 pub mod llm;
 pub mod quality;

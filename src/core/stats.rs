@@ -34,7 +34,7 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
 }
 
 /// The figures a lab prints about a distribution of lengths.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Number of values.
     pub count: usize,
