@@ -10,6 +10,7 @@ use crate::core::labs::{resolve, LABS};
 use crate::core::urlstate::Query;
 use crate::ui::labs::extend::ExtendLab;
 use crate::ui::labs::generate::GenerateLab;
+use crate::ui::labs::imdb::ImdbLab;
 use crate::ui::labs::quality::QualityLab;
 use crate::ui::labs::refine::RefineLab;
 use crate::ui::labs::tokenizer::TokenizerLab;
@@ -29,6 +30,7 @@ pub fn App() -> impl IntoView {
         "quality" => view! { <QualityLab /> }.into_any(),
         "refine" => view! { <RefineLab /> }.into_any(),
         "generate" => view! { <GenerateLab /> }.into_any(),
+        "imdb" => view! { <ImdbLab /> }.into_any(),
         _ => unreachable!("resolve() only returns built labs"),
     };
     if embed {

@@ -91,3 +91,28 @@ pub async fn read_file_bytes(
 pub fn chosen_file(input: &web_sys::HtmlInputElement) -> Option<web_sys::File> {
     input.files()?.get(0)
 }
+
+/// Offers a Blob the page already holds as a download named `name` (no copy into wasm memory).
+pub fn download_blob(name: &str, blob: &web_sys::Blob) -> Result<(), String> {
+    let err = |e: JsValue| format!("the download could not start: {e:?}");
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(err)?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a").map_err(err)?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.style().set_property("display", "none").map_err(err)?;
+    let body = doc.body().ok_or("no body")?;
+    body.append_child(&a).map_err(err)?;
+    a.click();
+    a.remove();
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    }
+    Ok(())
+}

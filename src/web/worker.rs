@@ -26,11 +26,11 @@ use crate::core::quality::scorecard::{splits_at_whitespace, TokenCounter};
 use crate::core::tokenize::encodings::EncodingSpec;
 use crate::core::tokenize::Encoder;
 
-fn get(o: &JsValue, key: &str) -> JsValue {
+pub(crate) fn get(o: &JsValue, key: &str) -> JsValue {
     Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn object(pairs: &[(&str, JsValue)]) -> Object {
+pub(crate) fn object(pairs: &[(&str, JsValue)]) -> Object {
     let o = Object::new();
     for (k, v) in pairs {
         let _ = Reflect::set(&o, &JsValue::from_str(k), v);
@@ -62,12 +62,14 @@ struct Pending {
     id: u32,
     resolve: Function,
     reject: Function,
-    progress: Rc<dyn Fn(f64)>,
+    progress: Rc<dyn Fn(f64, Option<String>)>,
 }
 
 struct Handle {
     worker: Worker,
     ready: Promise,
+    /// Rejects `ready` (a job cancelled while the worker is still starting must not wait forever).
+    fail_ready: Function,
     /// The key of the rows the worker keeps from its last job (see [`Rows`]).
     cached: RefCell<Option<String>>,
     pending: Rc<RefCell<Option<Pending>>>,
@@ -104,6 +106,7 @@ fn spawn(slot: usize) -> Result<Rc<Handle>, String> {
     let worker = Worker::new_with_options("worker.js", &opts)
         .map_err(|e| format!("The browser refused to start a worker: {}", message_of(&e)))?;
     let (ready, ready_ok, ready_fail) = deferred();
+    let ready_fail_cancel = ready_fail.clone();
     let pending: Rc<RefCell<Option<Pending>>> = Rc::new(RefCell::new(None));
     let fail_pending = {
         let pending = pending.clone();
@@ -138,7 +141,7 @@ fn spawn(slot: usize) -> Result<Rc<Handle>, String> {
                     let p = pending.borrow();
                     if let (Some(p), Some(v)) = (p.as_ref(), get(&data, "value").as_f64()) {
                         if Some(p.id) == id {
-                            (p.progress)(v);
+                            (p.progress)(v, get(&data, "label").as_string());
                         }
                     }
                 }
@@ -147,7 +150,7 @@ fn spawn(slot: usize) -> Result<Rc<Handle>, String> {
                     if mine == Some(true) {
                         let p = pending.borrow_mut().take().expect("checked above");
                         if kind == "done" {
-                            let _ = p.resolve.call1(&JsValue::NULL, &get(&data, "result"));
+                            let _ = p.resolve.call1(&JsValue::NULL, &data);
                         } else {
                             let _ = p.reject.call1(&JsValue::NULL, &get(&data, "message"));
                         }
@@ -182,6 +185,7 @@ fn spawn(slot: usize) -> Result<Rc<Handle>, String> {
     Ok(Rc::new(Handle {
         worker,
         ready,
+        fail_ready: ready_fail_cancel,
         cached: RefCell::new(None),
         pending,
         _on_message: on_message,
@@ -260,14 +264,8 @@ pub async fn run(
     run_on(0, job, rows, ranks, progress).await
 }
 
-/// [`run`] in worker `slot` (started on first use).
-async fn run_on(
-    slot: usize,
-    job: &Job,
-    rows: Rows,
-    ranks: Option<&[u8]>,
-    progress: impl Fn(f64) + 'static,
-) -> Result<Outcome, String> {
+/// Worker `slot`, started on first use and ready for a job.
+async fn ready_handle(slot: usize) -> Result<Rc<Handle>, String> {
     let handle = match HANDLES.with(|h| h.borrow()[slot].clone()) {
         Some(h) => h,
         None => {
@@ -284,21 +282,75 @@ async fn run_on(
         cancel();
         return Err("Another job was still running; it was cancelled. Run this one again.".into());
     }
-    if rows.packed.is_none() && handle.cached.borrow().as_deref() != rows.key.as_deref() {
-        return Err("The worker no longer holds these rows; run the job again.".into());
-    }
-    let id = NEXT_ID.with(|n| {
+    Ok(handle)
+}
+
+fn next_id() -> u32 {
+    NEXT_ID.with(|n| {
         let mut n = n.borrow_mut();
         *n += 1;
         *n
-    });
+    })
+}
+
+/// Posts `msg` (which carries `id`) and waits for the worker's `done` message, returned whole.
+async fn send(
+    handle: &Handle,
+    id: u32,
+    msg: &Object,
+    transfer: &Array,
+    progress: Rc<dyn Fn(f64, Option<String>)>,
+) -> Result<JsValue, String> {
     let (done, resolve, reject) = deferred();
     *handle.pending.borrow_mut() = Some(Pending {
         id,
         resolve,
         reject,
-        progress: Rc::new(progress),
+        progress,
     });
+    if let Err(e) = handle.worker.post_message_with_transfer(msg, transfer) {
+        handle.pending.borrow_mut().take();
+        return Err(format!(
+            "Could not send the job to the worker: {}",
+            message_of(&e)
+        ));
+    }
+    JsFuture::from(done).await.map_err(|e| message_of(&e))
+}
+
+/// Runs a task other than a quality job (see [`crate::web::imdb_jobs`]) in worker `slot`: `fields` go
+/// into the message beside `id` and `task`, `transfer` lists buffers handed over. Returns the worker's
+/// `done` message; `progress` hears the share done and, when the worker gives one, a line on the stage.
+pub async fn run_task(
+    slot: usize,
+    task: &str,
+    fields: &[(&str, JsValue)],
+    transfer: &Array,
+    progress: impl Fn(f64, Option<String>) + 'static,
+) -> Result<JsValue, String> {
+    let handle = ready_handle(slot).await?;
+    let id = next_id();
+    let msg = object(fields);
+    let _ = Reflect::set(&msg, &"id".into(), &JsValue::from(id));
+    let _ = Reflect::set(&msg, &"task".into(), &JsValue::from_str(task));
+    // The worker may drop rows it kept for the quality lab to make room.
+    *handle.cached.borrow_mut() = None;
+    send(&handle, id, &msg, transfer, Rc::new(progress)).await
+}
+
+/// [`run`] in worker `slot` (started on first use).
+async fn run_on(
+    slot: usize,
+    job: &Job,
+    rows: Rows,
+    ranks: Option<&[u8]>,
+    progress: impl Fn(f64) + 'static,
+) -> Result<Outcome, String> {
+    let handle = ready_handle(slot).await?;
+    if rows.packed.is_none() && handle.cached.borrow().as_deref() != rows.key.as_deref() {
+        return Err("The worker no longer holds these rows; run the job again.".into());
+    }
+    let id = next_id();
     let msg = object(&[
         ("id", JsValue::from(id)),
         (
@@ -324,15 +376,18 @@ async fn run_on(
     if let Some(p) = &rows.packed {
         transfer.push(&p.buffer());
     }
-    handle
-        .worker
-        .post_message_with_transfer(&msg, &transfer)
-        .map_err(|e| format!("Could not send the rows to the worker: {}", message_of(&e)))?;
     if rows.packed.is_some() {
         *handle.cached.borrow_mut() = rows.key.clone();
     }
-    let result = JsFuture::from(done).await.map_err(|e| message_of(&e))?;
-    let json = result.as_string().unwrap_or_default();
+    let data = send(
+        &handle,
+        id,
+        &msg,
+        &transfer,
+        Rc::new(move |v, _| progress(v)),
+    )
+    .await?;
+    let json = get(&data, "result").as_string().unwrap_or_default();
     serde_json::from_str(&json).map_err(|e| format!("The worker's answer was unreadable: {e}"))
 }
 
@@ -342,6 +397,10 @@ pub fn cancel() {
     for slot in 0..MAX_WORKERS {
         if let Some(h) = HANDLES.with(|h| h.borrow_mut()[slot].take()) {
             h.worker.terminate();
+            let _ = h.fail_ready.call1(
+                &JsValue::NULL,
+                &JsValue::from_str("Cancelled; nothing was changed."),
+            );
             if let Some(p) = h.pending.borrow_mut().take() {
                 let _ = p.reject.call1(
                     &JsValue::NULL,
@@ -365,11 +424,11 @@ thread_local! {
     static ENCODERS: RefCell<HashMap<String, (Encoder, usize)>> = RefCell::new(HashMap::new());
 }
 
-fn scope() -> DedicatedWorkerGlobalScope {
+pub(crate) fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-fn post(pairs: &[(&str, JsValue)]) {
+pub(crate) fn post(pairs: &[(&str, JsValue)]) {
     let _ = scope().post_message(&object(pairs));
 }
 
@@ -378,6 +437,10 @@ pub fn serve() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
         let data = e.data();
         let id = get(&data, "id");
+        if let Some(task) = get(&data, "task").as_string() {
+            crate::web::imdb_jobs::serve_task(&task, &data, &id);
+            return;
+        }
         match handle(&data, &id) {
             Ok(result) => post(&[
                 ("kind", "done".into()),
@@ -396,7 +459,7 @@ pub fn serve() {
     post(&[("kind", "ready".into())]);
 }
 
-fn now() -> f64 {
+pub(crate) fn now() -> f64 {
     js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"))
         .ok()
         .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())

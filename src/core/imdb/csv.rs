@@ -93,9 +93,11 @@ pub fn read_split(bytes: &[u8]) -> Result<Vec<(String, u8)>, String> {
         let label = match f[1].as_str() {
             "0" => 0,
             "1" => 1,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "Line {row_line}: the label is {other:?}; it must be 0 (negative) or 1 (positive)."
-            )),
+            ))
+            }
         };
         let mut f = f;
         rows.push((std::mem::take(&mut f[0]), label));

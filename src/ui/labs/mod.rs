@@ -2,6 +2,7 @@
 
 pub mod extend;
 pub mod generate;
+pub mod imdb;
 pub mod quality;
 pub mod refine;
 pub mod tokenizer;

@@ -1,0 +1,155 @@
+//! Panel 1: pick the archive, set seed and sizes, prepare (with progress and Cancel).
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::state::ICtx;
+use crate::core::imdb::prepare::fitted_sizes;
+use crate::ui::widgets::progress::Progress;
+use crate::web::files::chosen_file;
+
+/// The dataset's official page (the lab cannot download it: it is served without CORS).
+pub const OFFICIAL_PAGE: &str = "https://ai.stanford.edu/~amaas/data/sentiment/";
+
+fn number_field(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<usize>,
+    ctx: ICtx,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label class="field-label" for=id>{label}</label>
+            <input id=id type="number" min="0" step="1"
+                prop:value=move || value.get().to_string()
+                on:change=move |ev| {
+                    match event_target_value(&ev).trim().parse::<usize>() {
+                        Ok(v) => {
+                            value.set(v);
+                            ctx.resplit();
+                        }
+                        Err(_) => ctx.error.set(Some(format!("{label} must be a whole number of rows (0 or more)."))),
+                    }
+                } />
+        </div>
+    }
+}
+
+#[component]
+pub fn ArchivePanel(ctx: ICtx) -> impl IntoView {
+    let on_file = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        if let Some(file) = chosen_file(&input) {
+            ctx.file_name.set(Some(format!(
+                "{} ({:.1} MB)",
+                file.name(),
+                file.size() / 1e6
+            )));
+            ctx.file.set_value(Some(file));
+            ctx.prepare();
+        }
+    };
+    // A memo, so the busy row (and its Cancel button) is drawn once per job, not on every progress tick.
+    let busy = Memo::new(move |_| {
+        ctx.busy
+            .with(|b| b.as_ref().is_some_and(|b| b.what == "prepare"))
+    });
+    let fit = move |_| {
+        if let Some(p) = ctx.prepared.get_untracked() {
+            let (t, v, e) = fitted_sizes(p.reviews);
+            ctx.train.set(t);
+            ctx.validation.set(v);
+            ctx.test.set(e);
+            ctx.prepare();
+        }
+    };
+    let too_small = move || {
+        ctx.prepared.with(|p| {
+            p.as_ref().is_some_and(|p| {
+                p.settings.train + p.settings.validation + p.settings.test > p.reviews
+            })
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="archive-h">
+            <h2 id="archive-h">"1 · The archive"</h2>
+            <p>
+                "Download " <code>"aclImdb_v1.tar.gz"</code> " (about 84 MB) from the "
+                <a href=OFFICIAL_PAGE target="_blank" rel="noopener noreferrer">"Large Movie Review Dataset page"</a>
+                " and pick it here. The lab cannot fetch it for you (the site does not allow it), and nothing is uploaded: "
+                "the archive is read in your browser, in a background worker."
+            </p>
+            <div class="dropzone">
+                <label class="field-label" for="imdb-archive">"IMDb archive"</label>
+                <input id="imdb-archive" type="file" accept=".gz,.tgz,application/gzip,application/x-gzip"
+                    on:change=on_file />
+                <span class="hint">{move || ctx.file_name.get().unwrap_or_else(|| "No file chosen yet.".into())}</span>
+            </div>
+            <div class="controls">
+                <div class="field">
+                    <label class="field-label" for="imdb-seed">"Seed"</label>
+                    <input id="imdb-seed" type="number" min="0" max="4294967295" step="1"
+                        prop:value=move || ctx.seed.get().to_string()
+                        on:change=move |ev| {
+                            match event_target_value(&ev).trim().parse::<u32>() {
+                                Ok(v) => {
+                                    ctx.seed.set(v);
+                                    ctx.resplit();
+                                }
+                                Err(_) => ctx.error.set(Some("Seed must be a whole number from 0 to 4294967295 (numpy's range).".into())),
+                            }
+                        } />
+                </div>
+                {number_field("imdb-train-size", "Train size", ctx.train, ctx)}
+                {number_field("imdb-validation-size", "Validation size", ctx.validation, ctx)}
+                {number_field("imdb-test-size", "Test size", ctx.test, ctx)}
+                <div class="field">
+                    <label class="field-label" for="imdb-shuffles">"Shuffles"</label>
+                    <select id="imdb-shuffles" on:change=move |ev| {
+                        ctx.shuffles.set(event_target_value(&ev).parse().unwrap_or(2));
+                        ctx.resplit();
+                    }>
+                        <option value="2" selected=move || ctx.shuffles.get() == 2>"2 (the script's)"</option>
+                        <option value="1" selected=move || ctx.shuffles.get() == 1>"1"</option>
+                    </select>
+                </div>
+                <div class="buttons">
+                    <button type="button" on:click=move |_| ctx.prepare()
+                        disabled=move || ctx.file_name.get().is_none()>"Prepare splits"</button>
+                    <button type="button" on:click=move |_| {
+                        ctx.seed.set(123);
+                        ctx.train.set(35_000);
+                        ctx.validation.set(5_000);
+                        ctx.test.set(10_000);
+                        ctx.shuffles.set(2);
+                        ctx.resplit();
+                    }>"Script's settings"</button>
+                </div>
+            </div>
+            <p class="hint">
+                "The script shuffles with pandas " <code>"df.sample(frac=1, random_state=123)"</code>
+                " twice — once when loading, once before splitting — and cuts 35,000 / 5,000 / 10,000. "
+                "pandas uses numpy's RandomState (MT19937), which the lab reproduces exactly, so the same seed gives the same files."
+            </p>
+            <Show when=too_small>
+                <p class="notice" role="status">
+                    "This archive is smaller than the sizes ask for. "
+                    <button type="button" on:click=fit>"Fit sizes to the archive (70/10/20 %)"</button>
+                </p>
+            </Show>
+            <Show when=move || busy.get()>
+                <div class="busy" role="status">
+                    <span>{move || ctx.busy.with(|b| b.as_ref().map(|b| b.label.clone()).unwrap_or_default())}</span>
+                    <Progress value=Signal::derive(move || ctx.busy.get().filter(|b| b.what == "prepare").map(|b| b.value)) label="Preparing the splits" />
+                    <button type="button" on:click=move |_| ctx.cancel()>"Cancel"</button>
+                </div>
+            </Show>
+            {move || ctx.error.get().map(|e| view! { <p class="error" role="alert" data-testid="imdb-error">{e}</p> })}
+        </section>
+    }
+}
