@@ -229,3 +229,51 @@ fn logistic_regression_matches_scikit_learn() {
     );
     assert!(r.converged, "{}", r.stop);
 }
+
+/// Not a test: times the whole pipeline natively on a full-size archive, for the README's benchmark table.
+/// `DATALAB_IMDB_ARCHIVE=/tmp/aclImdb_synth.tar.gz cargo test --release --test imdb_vs_reference -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn native_timings_on_a_full_size_archive() {
+    let Ok(path) = std::env::var("DATALAB_IMDB_ARCHIVE") else {
+        eprintln!("set DATALAB_IMDB_ARCHIVE to a full-size archive");
+        return;
+    };
+    let t = std::time::Instant::now();
+    let bytes = std::fs::read(&path).unwrap();
+    let mut u = Unpacker::new();
+    for chunk in bytes.chunks(4 << 20) {
+        u.push(chunk).unwrap();
+    }
+    let un = u.finish().unwrap();
+    let t_unpack = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let p = prepare(&un.reviews, &SplitSettings::default(), &mut |_| {});
+    let t_split = t.elapsed().as_secs_f64();
+    println!(
+        "unpack {t_unpack:.2} s ({} reviews), split + CSV + SHA-256 {t_split:.2} s; hashes {:?}",
+        un.reviews.len(),
+        p.stats.iter().map(|s| &s.sha256[..12]).collect::<Vec<_>>()
+    );
+    let splits: Vec<Vec<(String, u8)>> = p.files.iter().map(|f| read_split(f).unwrap()).collect();
+    let clock = std::time::Instant::now();
+    let now = || clock.elapsed().as_secs_f64() * 1000.0;
+    let r = baseline::run(
+        [&splits[0], &splits[1], &splits[2]],
+        &Settings::default(),
+        &now,
+        &mut |_| {},
+    )
+    .unwrap();
+    println!(
+        "vectorize {:.2} s, fit {:.2} s, {} iterations, {} evaluations, vocabulary {}, nnz {}, accuracy {:?}, {}",
+        r.millis_vectorize / 1000.0,
+        r.millis_fit / 1000.0,
+        r.n_iter,
+        r.evaluations,
+        r.vocabulary,
+        r.nnz,
+        r.logreg,
+        r.stop
+    );
+}

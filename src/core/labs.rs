@@ -131,7 +131,11 @@ mod tests {
             DEFAULT_LAB,
             "planned labs are not routable"
         );
-        assert_eq!(resolve(Some("baselines")).id, "imdb", "the baselines share the IMDb page");
+        assert_eq!(
+            resolve(Some("baselines")).id,
+            "imdb",
+            "the baselines share the IMDb page"
+        );
         assert_eq!(resolve(Some("generate")).id, "generate");
         assert_eq!(resolve(Some("nope")).id, DEFAULT_LAB);
     }
