@@ -21,3 +21,5 @@ printf '\033[1;34m==>\033[0m %s\n' "dataset workspace: import + validate + hash 
 node bench/workspace-bench.mjs
 printf '\033[1;34m==>\033[0m %s\n' "quality: near-duplicates on 50,000 rows of ~1.5 KB with 5% injected, lab in Chromium vs Python datasketch"
 node bench/quality-bench.mjs
+printf '\033[1;34m==>\033[0m %s\n' "IMDb: full-size synthetic archive to three CSVs, and the baselines, in Chromium vs the reference on this machine"
+node bench/imdb-bench.mjs

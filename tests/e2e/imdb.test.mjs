@@ -162,6 +162,10 @@ function tarGz(entries, raw = false) {
 }
 
 test("wrong files get a clear message and nothing is kept from them", async () => {
+  // The baselines lab is the same page.
+  const alias = await openPage(browser, server, "?lab=baselines", "IMDb archive");
+  await alias.page.getByRole("heading", { name: "3 · Baselines" }).waitFor();
+  await alias.page.close();
   const { page, errors } = await fresh();
   const cases = [
     ["notes.txt", Buffer.from("just some notes, not an archive\n"), /not gzip-compressed.*plain text/],
