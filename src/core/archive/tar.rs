@@ -252,7 +252,9 @@ impl TarReader {
             .ok_or("A tar header has an unreadable size: the archive is damaged.")?;
         let kind = h[156];
         let mut name = c_string(&h[0..100]);
-        if &h[257..262] == b"ustar" {
+        // POSIX ustar ("ustar\0") has a name prefix at 345; old GNU tar ("ustar  \0") keeps access and
+        // change times there instead, so only the former is read as a prefix.
+        if &h[257..263] == b"ustar\0" {
             let prefix = c_string(&h[345..500]);
             if !prefix.is_empty() {
                 name = format!("{prefix}/{name}");
@@ -430,6 +432,16 @@ mod tests {
         let got = read_all(&tar, 64).unwrap();
         assert_eq!(got[0], (long, b"one".to_vec()));
         assert_eq!(got[1], ("x/y/pax.txt".to_string(), b"two".to_vec()));
+    }
+
+    #[test]
+    fn old_gnu_headers_have_no_prefix() {
+        let mut tar = write_ustar(&[("aclImdb/test/pos/0_9.txt", b"good")]);
+        tar[257..265].copy_from_slice(b"ustar  \0");
+        tar[345..357].copy_from_slice(b"14000000000\0"); // an access time, not a prefix
+        fix_checksum(&mut tar[..BLOCK]);
+        let got = read_all(&tar, 512).unwrap();
+        assert_eq!(got[0].0, "aclImdb/test/pos/0_9.txt");
     }
 
     fn fix_checksum(h: &mut [u8]) {

@@ -37,6 +37,15 @@ fn number_field(
 
 #[component]
 pub fn ArchivePanel(ctx: ICtx) -> impl IntoView {
+    let take = move |file: web_sys::File| {
+        ctx.file_name.set(Some(format!(
+            "{} ({:.1} MB)",
+            file.name(),
+            file.size() / 1e6
+        )));
+        ctx.file.set_value(Some(file));
+        ctx.prepare();
+    };
     let on_file = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -45,16 +54,31 @@ pub fn ArchivePanel(ctx: ICtx) -> impl IntoView {
             return;
         };
         if let Some(file) = chosen_file(&input) {
-            ctx.file_name.set(Some(format!(
-                "{} ({:.1} MB)",
-                file.name(),
-                file.size() / 1e6
-            )));
-            ctx.file.set_value(Some(file));
-            ctx.prepare();
+            take(file);
+            // The same file can be picked again (after the archive on disk was replaced, say).
+            input.set_value("");
         }
     };
-    // A memo, so the busy row (and its Cancel button) is drawn once per job, not on every progress tick.
+    // An archive dropped anywhere on the page is taken (the browser would otherwise open it in place of
+    // the lab).
+    let over = window_event_listener(leptos::ev::dragover, move |ev| ev.prevent_default());
+    let drop = window_event_listener(leptos::ev::drop, move |ev| {
+        ev.prevent_default();
+        match ev
+            .data_transfer()
+            .and_then(|dt| dt.files())
+            .and_then(|fs| fs.get(0))
+        {
+            Some(f) => take(f),
+            None => ctx.error.set(Some(
+                "Nothing usable was dropped: drop aclImdb_v1.tar.gz.".into(),
+            )),
+        }
+    });
+    on_cleanup(move || {
+        over.remove();
+        drop.remove();
+    });
     let busy = Memo::new(move |_| {
         ctx.busy
             .with(|b| b.as_ref().is_some_and(|b| b.what == "prepare"))
@@ -88,7 +112,9 @@ pub fn ArchivePanel(ctx: ICtx) -> impl IntoView {
                 <label class="field-label" for="imdb-archive">"IMDb archive"</label>
                 <input id="imdb-archive" type="file" accept=".gz,.tgz,application/gzip,application/x-gzip"
                     on:change=on_file />
-                <span class="hint">{move || ctx.file_name.get().unwrap_or_else(|| "No file chosen yet.".into())}</span>
+                <span class="hint" data-testid="imdb-archive-name">
+                    {move || ctx.file_name.get().map_or_else(|| "No archive chosen yet: pick it or drop it here.".to_string(), |n| format!("Archive: {n}"))}
+                </span>
             </div>
             <div class="controls">
                 <div class="field">

@@ -58,7 +58,7 @@ fn split_row(ctx: ICtx, k: usize, st: SplitStats) -> impl IntoView {
             <td class="num">{share}</td>
             <td class="num">{chars}</td>
             <td class="num">{format!("{:.0}", st.words.mean)}</td>
-            <td><code class="hash" data-testid=format!("sha256-{name}")>{st.sha256.clone()}</code></td>
+            <td class="hash-cell"><code class="hash" data-testid=format!("sha256-{name}")>{st.sha256.clone()}</code></td>
             <td><button type="button" on:click=download>{format!("Download {file}")}</button></td>
         </tr>
     }
