@@ -6,31 +6,11 @@ use wasm_bindgen_futures::JsFuture;
 /// Offers `data` as a file download named `name`.
 pub fn download(name: &str, mime: &str, data: &[u8]) -> Result<(), String> {
     let err = |e: JsValue| format!("the download could not start: {e:?}");
-    let doc = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(data));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(err)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
-    let a: web_sys::HtmlAnchorElement = doc.create_element("a").map_err(err)?.unchecked_into();
-    a.set_href(&url);
-    a.set_download(name);
-    a.style().set_property("display", "none").map_err(err)?;
-    let body = doc.body().ok_or("no body")?;
-    body.append_child(&a).map_err(err)?;
-    a.click();
-    a.remove();
-    // Revoke later: revoking at once can cancel the download in some browsers.
-    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    if let Some(w) = web_sys::window() {
-        let _ =
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
-    }
-    Ok(())
+    download_blob(name, &blob)
 }
 
 /// Largest file the lab reads into the page.
@@ -112,6 +92,7 @@ pub fn download_blob(name: &str, blob: &web_sys::Blob) -> Result<(), String> {
     });
     if let Some(w) = web_sys::window() {
         let _ =
+            // Revoke later: revoking at once can cancel the download in some browsers.
             w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
     }
     Ok(())

@@ -80,37 +80,12 @@ const ZIP64_U32: u32 = 0xFFFF_FFFF;
 /// The longest comment an end-of-central-directory record can carry.
 const MAX_COMMENT: usize = 0xFFFF;
 
-/// The CRC-32 lookup table (reflected IEEE 802.3 polynomial), computed at compile time.
-static CRC_TABLE: [u32; 256] = crc_table();
-
-const fn crc_table() -> [u32; 256] {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-}
-
 /// The CRC-32 that zip (and gzip, PNG, Python's `zlib.crc32`) uses: IEEE 802.3 polynomial, reflected,
 /// initial value and final XOR `0xFFFF_FFFF`. Zip stores it per entry so readers can detect corruption.
 pub fn crc32(data: &[u8]) -> u32 {
-    let mut c = 0xFFFF_FFFFu32;
-    for &b in data {
-        c = CRC_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
-    }
-    c ^ 0xFFFF_FFFF
+    let mut c = super::gzip::Crc32::default();
+    c.update(data);
+    c.value()
 }
 
 /// Why `name` may not be in an archive, if it may not. Shared by writer and reader so that anything the
