@@ -19,7 +19,8 @@ pub struct EntryInfo {
     pub is_file: bool,
 }
 
-/// Where the reader's entries go: it asks whether to keep each entry's bytes, then hands over the kept
+/// Where the reader's entries go: it asks whether to keep each entry's bytes (folders and links are
+/// asked too, so a sink can note them; only regular files have bytes to keep), then hands over the kept
 /// files whole.
 pub trait Sink {
     fn wants(&mut self, info: &EntryInfo) -> bool;
@@ -277,7 +278,9 @@ impl TarReader {
                     is_file: kind == b'0' || kind == 0 || kind == b'7',
                 };
                 // Links, folders and devices carry no data of their own (a hard link's size is 0).
-                if info.is_file && sink.wants(&info) {
+                // Links, folders and devices carry no data of their own (a hard link's size is 0): the
+                // sink hears of them but cannot keep bytes.
+                if sink.wants(&info) && info.is_file {
                     self.data = Vec::with_capacity(size.min(1 << 26) as usize);
                     self.current = Some(info);
                     Keep::File

@@ -50,6 +50,8 @@ pub struct Collector {
     root: Option<String>,
     /// Files found under a second, different top folder (a sign of a wrong or repacked archive).
     other_root: Option<String>,
+    /// The four folders that exist as folder entries (an empty folder is fine for the script).
+    folders: [bool; 4],
     /// Entries seen, and a few of their paths, to explain an archive without reviews.
     seen: u64,
     examples: Vec<String>,
@@ -70,6 +72,14 @@ impl Collector {
     /// Whether the tar reader should keep this entry's bytes.
     pub fn wants(&mut self, info: &EntryInfo) -> bool {
         self.seen += 1;
+        if !info.is_file {
+            // A folder entry `…/test/neg/` marks that folder as present even if it holds no file.
+            let dir = info.path.trim_end_matches('/');
+            if let Some((_, idx, _)) = classify(&format!("{dir}/x")) {
+                self.folders[idx] = true;
+            }
+            return false;
+        }
         if self.examples.len() < 5 && info.is_file {
             self.examples.push(info.path.clone());
         }
@@ -126,11 +136,11 @@ impl Collector {
         }
         let missing: Vec<String> = FOLDERS
             .iter()
-            .zip(&self.files)
-            .filter(|(_, f)| f.is_empty())
+            .zip(self.files.iter().zip(&self.folders))
+            .filter(|(_, (f, present))| f.is_empty() && !**present)
             .map(|((s, l, _), _)| format!("{s}/{l}"))
             .collect();
-        if missing.len() == 4 {
+        if self.files.iter().all(Vec::is_empty) {
             return Err(format!(
                 "No reviews found in this archive ({} entries, e.g. {}). The IMDb archive has aclImdb/train/pos, train/neg, test/pos and test/neg with one .txt file per review; pick aclImdb_v1.tar.gz.",
                 self.seen,
@@ -195,7 +205,7 @@ mod tests {
         EntryInfo {
             path: path.into(),
             size: 0,
-            is_file: true,
+            is_file: !path.ends_with('/'),
         }
     }
 
@@ -268,6 +278,15 @@ mod tests {
             e.contains("aclImdb/test/neg/bad.txt is not valid UTF-8 (byte 3)"),
             "{e}"
         );
+        // An empty folder is fine (the script lists it and finds nothing); a missing one is not.
+        let (_, counts) = collect(&[
+            ("aclImdb/test/pos/a.txt", b"x"),
+            ("aclImdb/test/neg/", b""),
+            ("aclImdb/train/pos/a.txt", b"x"),
+            ("aclImdb/train/neg/a.txt", b"x"),
+        ])
+        .unwrap();
+        assert_eq!(counts, [1, 0, 1, 1]);
         let e = collect(&[("a/test/pos/x.txt", b"x"), ("b/test/neg/x.txt", b"x")]).unwrap_err();
         assert!(e.contains("two folders"), "{e}");
     }
