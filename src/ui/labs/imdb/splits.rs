@@ -67,7 +67,7 @@ fn split_row(ctx: ICtx, k: usize, st: SplitStats) -> impl IntoView {
 fn archive_line(p: &PrepareSummary) -> String {
     let c = p.counts;
     format!(
-        "{} · {:.1} MB · {} reviews (test: {} pos + {} neg, train: {} pos + {} neg) under {}/ · {} tar entries, {:.0} MB unpacked · {}",
+        "{} · {:.1} MB · {} reviews (test: {} pos + {} neg, train: {} pos + {} neg) under {}/ · {} tar entries, {:.1} MB unpacked · {}",
         p.archive.name,
         p.archive.bytes as f64 / 1e6,
         thousands(p.reviews),
