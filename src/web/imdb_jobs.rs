@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, FileReaderSync};
 
-use super::worker::{get, now, object, post, run_task, scope};
+use super::worker::{get, message_of, now, object, post, run_task, scope};
 use crate::core::imdb::baseline::{self, BaselineReport, Progress};
 use crate::core::imdb::csv::read_split;
 use crate::core::imdb::jobs::PrepareSummary;
@@ -29,12 +29,7 @@ const SLOT: usize = 0;
 const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
 
 fn js_err(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            e.dyn_ref::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-        })
-        .unwrap_or_else(|| format!("{e:?}"))
+    message_of(&e)
 }
 
 // ---------------------------------------------------------------------------------------------------------

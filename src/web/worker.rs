@@ -38,7 +38,7 @@ pub(crate) fn object(pairs: &[(&str, JsValue)]) -> Object {
     o
 }
 
-fn message_of(e: &JsValue) -> String {
+pub(crate) fn message_of(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| {
             e.dyn_ref::<js_sys::Error>()

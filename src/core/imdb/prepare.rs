@@ -9,7 +9,6 @@
 //! up to the archive, as they do for IMDb's 50,000).
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::csv::write_split;
 use super::layout::Review;
@@ -71,15 +70,8 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
+/// Lowercase hex SHA-256 (the rank files' checker, used for the split files too).
+pub use crate::core::tokenize::ranks::sha256_hex;
 
 /// Row ranges of the three splits in the shuffled order, and rows left out.
 pub fn split_ranges(total: usize, s: &SplitSettings) -> ([std::ops::Range<usize>; 3], usize) {

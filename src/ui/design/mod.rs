@@ -3,6 +3,18 @@
 
 use leptos::prelude::*;
 
+/// The design system's colours for charts drawn with plotters on a canvas (CSS cannot reach them).
+pub mod palette {
+    use plotters::style::RGBColor;
+
+    pub const NAVY: RGBColor = RGBColor(0x1A, 0x36, 0x5D);
+    pub const GOLD: RGBColor = RGBColor(0xC9, 0xA2, 0x27);
+    pub const CHARCOAL: RGBColor = RGBColor(0x2D, 0x37, 0x48);
+    pub const PEARL: RGBColor = RGBColor(0xFA, 0xFA, 0xFA);
+    /// Grid lines (the CSS `--line`).
+    pub const LINE: RGBColor = RGBColor(0xE2, 0xE8, 0xF0);
+}
+
 /// The deck's "wisdom" box: one sentence worth remembering from the lab.
 #[component]
 pub fn WisdomBox(#[prop(into)] quote: String) -> impl IntoView {

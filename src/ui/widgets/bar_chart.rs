@@ -6,10 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 
-const NAVY: RGBColor = RGBColor(0x1A, 0x36, 0x5D);
-const GOLD: RGBColor = RGBColor(0xC9, 0xA2, 0x27);
-const CHARCOAL: RGBColor = RGBColor(0x2D, 0x37, 0x48);
-const PEARL: RGBColor = RGBColor(0xFA, 0xFA, 0xFA);
+use crate::ui::design::palette::{CHARCOAL, GOLD, LINE, NAVY, PEARL};
 
 /// Bars of `data` (label, value); the largest is drawn in gold. The canvas carries a text description.
 #[component]
@@ -69,7 +66,7 @@ fn draw(
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .light_line_style(RGBColor(0xE2, 0xE8, 0xF0))
+        .light_line_style(LINE)
         .axis_style(CHARCOAL)
         .y_desc(y_label)
         .label_style(("sans-serif", 13).into_font().color(&CHARCOAL))

@@ -7,10 +7,7 @@ use plotters_canvas::CanvasBackend;
 
 use crate::core::stats::Bin;
 
-const NAVY: RGBColor = RGBColor(0x1A, 0x36, 0x5D);
-const GOLD: RGBColor = RGBColor(0xC9, 0xA2, 0x27);
-const CHARCOAL: RGBColor = RGBColor(0x2D, 0x37, 0x48);
-const PEARL: RGBColor = RGBColor(0xFA, 0xFA, 0xFA);
+use crate::ui::design::palette::{CHARCOAL, GOLD, LINE, NAVY, PEARL};
 
 /// `data`: (bins before, bins after), same bins in both. The canvas carries a text description.
 #[component]
@@ -87,7 +84,7 @@ fn draw(
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .light_line_style(RGBColor(0xE2, 0xE8, 0xF0))
+        .light_line_style(LINE)
         .axis_style(CHARCOAL)
         .x_desc(x_label)
         .y_desc("records")

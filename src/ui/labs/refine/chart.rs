@@ -6,10 +6,7 @@ use leptos::prelude::*;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 
-const NAVY: RGBColor = RGBColor(0x1A, 0x36, 0x5D);
-const GOLD: RGBColor = RGBColor(0xC9, 0xA2, 0x27);
-const CHARCOAL: RGBColor = RGBColor(0x2D, 0x37, 0x48);
-const PEARL: RGBColor = RGBColor(0xFA, 0xFA, 0xFA);
+use crate::ui::design::palette::{CHARCOAL, GOLD, LINE, NAVY, PEARL};
 
 /// One criterion: label, mean before, mean after, and the interval of "after" (before + delta interval).
 pub type Bar = (String, f64, f64, Option<(f64, f64)>);
@@ -78,7 +75,7 @@ fn draw(el: web_sys::HtmlCanvasElement, rows: &[Bar]) -> Result<(), String> {
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .light_line_style(RGBColor(0xE2, 0xE8, 0xF0))
+        .light_line_style(LINE)
         .axis_style(CHARCOAL)
         .y_desc("mean score")
         .x_labels(n)
