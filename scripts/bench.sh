@@ -4,12 +4,9 @@
 # detection against Python datasketch. Not part of the test command (figures, not pass/fail).
 # DATALAB_CORPUS=path overrides the corpus (default: ../shared/corpus/prose-10mb.txt).
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "$0")/env.sh"
 bash scripts/setup.sh --bench
-export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
-printf '\033[1;34m==>\033[0m %s\n' "release build"
-trunk build --release
+bash scripts/build.sh
 cd tests/e2e
 printf '\033[1;34m==>\033[0m %s\n' "size and start-up"
 node bench/startup-and-size.mjs

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Serves the lab at http://127.0.0.1:8080 (PORT=… to change), installing what is missing first.
+#
+# The lab is built once before serving (scripts/build.sh): if that build fails, this command fails with the
+# build's error, instead of serving an empty page that says "Loading the lab…" forever. While it serves,
+# Trunk rebuilds on every change to the sources and keeps the last good build when a rebuild fails.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
-bash scripts/setup.sh
-export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
+source "$(dirname "$0")/env.sh"
+bash scripts/build.sh
 PORT="${PORT:-8080}"
-printf '\033[1;34m==>\033[0m building and serving the lab at http://127.0.0.1:%s/ (Ctrl-C to stop; the first build takes a few minutes)\n' "$PORT"
+say "serving the lab at http://127.0.0.1:$PORT/ (Ctrl-C to stop)"
 exec trunk serve --release --no-autoreload --port "$PORT"

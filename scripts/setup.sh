@@ -6,21 +6,32 @@
 #   scripts/setup.sh            Rust wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt
 #   scripts/setup.sh --browser  also Chromium + chromedriver (apt) and the browser-test npm packages
 #   scripts/setup.sh --bench    --browser, and Python datasketch (PyPI), the near-duplicate benchmark's baseline
+#
+# Every step checks its own result: a tool that installs but is not the one found on PATH afterwards (an
+# older copy earlier on PATH, say) stops the script with a message, rather than failing later in a build.
+# Nothing here relies on a previous run, a warm cargo cache or a PATH entry the user set up by hand.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "$0")/env.sh"
 
 TRUNK_VERSION="0.21.14"      # 0.22 needs a newer rustc than this machine has
 BINARYEN_VERSION="132.0.0"   # Debian's binaryen (108) builds a wasm that crashes at start-up: never use it
 DATASKETCH_VERSION="2.0.0"   # pinned: the README's near-duplicate baseline figure is for this version
 MODE="${1:-}"
+case "$MODE" in
+  "" | --browser | --bench) ;;
+  *) die "unknown option '$MODE' (use --browser or --bench, or nothing)" ;;
+esac
 
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
-have() { command -v "$1" >/dev/null 2>&1; }
 SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
+if [ "$(id -u)" != 0 ]; then
+  SUDO="sudo"
+fi
 apt_updated=0
 apt_install() {
+  if [ "$(id -u)" != 0 ] && ! have sudo; then
+    die "'$*' must be installed with apt-get, which needs root: run 'apt-get install $*' as root, then this again"
+  fi
+  have apt-get || die "'$*' is missing and this is not a Debian-like system (no apt-get): install it with your package manager"
   if [ "$apt_updated" = 0 ]; then
     say "apt-get update"
     $SUDO apt-get update -qq
@@ -29,38 +40,58 @@ apt_install() {
   say "apt-get install $*"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
 }
+# Cargo.lock's version of a package, so the tools always match what the build links.
+locked_version() {
+  awk -v name="name = \"$1\"" '$0 == name { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
 
-export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
+# Rust itself comes from rustup, which only the user can install; everything else this script can do.
+have cargo || die "cargo is missing: install Rust with rustup first (https://rustup.rs), then run this again"
+have rustup || die "rustup is missing (cargo is there, from '$(command -v cargo)'): the wasm32 target is added with
+    rustup; install Rust with rustup (https://rustup.rs) and put it first on PATH"
+# The build hooks and scripts use these; Debian has them, minimal images sometimes do not.
+for tool in awk perl sha256sum grep; do
+  have "$tool" || die "'$tool' is missing; the build hooks need it (Debian: apt-get install perl coreutils mawk grep)"
+done
+# Trunk and wasm-bindgen-cli link C code (ring, zstd) when cargo builds them.
+have cc || apt_install gcc libc6-dev
 
-have cargo || { echo "cargo is missing: install Rust with rustup first (https://rustup.rs)" >&2; exit 1; }
-
-if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+targets="$(rustup target list --installed)"
+if grep -qx wasm32-unknown-unknown <<<"$targets"; then
   say "wasm32-unknown-unknown target: present"
 else
-  say "adding the wasm32-unknown-unknown target"
+  say "adding the wasm32-unknown-unknown target (rustup)"
   rustup target add wasm32-unknown-unknown
 fi
 
 if [ "$(trunk --version 2>/dev/null)" = "trunk $TRUNK_VERSION" ]; then
   say "trunk $TRUNK_VERSION: present"
 else
-  say "installing trunk $TRUNK_VERSION from crates.io (takes ~10 minutes on 2 cores, once)"
+  say "installing trunk $TRUNK_VERSION from crates.io into $CARGO_BIN (takes ~10 minutes on 2 cores, once)"
   cargo install --locked trunk --version "$TRUNK_VERSION"
+  found="$(trunk --version 2>/dev/null || true)"
+  [ "$found" = "trunk $TRUNK_VERSION" ] ||
+    die "trunk $TRUNK_VERSION was installed into $CARGO_BIN, but the trunk on PATH is '$(command -v trunk)' ($found): remove that one"
 fi
 
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
-WBG_VERSION=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+WBG_VERSION=$(locked_version wasm-bindgen)
+[ -n "$WBG_VERSION" ] || die "wasm-bindgen is not in Cargo.lock; restore Cargo.lock from git"
 if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $WBG_VERSION" ]; then
   say "wasm-bindgen-cli $WBG_VERSION: present"
 else
-  say "installing wasm-bindgen-cli $WBG_VERSION from crates.io (takes ~6 minutes, once)"
+  say "installing wasm-bindgen-cli $WBG_VERSION from crates.io into $CARGO_BIN (takes ~6 minutes, once)"
   # Not --locked: one of its locked dependencies is no longer on the registry.
   cargo install wasm-bindgen-cli --version "$WBG_VERSION"
+  found="$(wasm-bindgen --version 2>/dev/null || true)"
+  [ "$found" = "wasm-bindgen $WBG_VERSION" ] ||
+    die "wasm-bindgen-cli $WBG_VERSION was installed into $CARGO_BIN, but the one on PATH is '$(command -v wasm-bindgen)' ($found): remove that one"
 fi
 
-if ! have npm; then
-  apt_install nodejs npm
-fi
+# Node.js runs npm (wasm-opt, the browser tests); playwright-core needs Node 18 or newer.
+have npm || apt_install nodejs npm
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+[ "$node_major" -ge 18 ] || die "Node.js $(node --version 2>/dev/null) is too old: 18 or newer is needed"
 if .tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
   say "wasm-opt (binaryen $BINARYEN_VERSION from npm): present"
 else
@@ -68,13 +99,22 @@ else
   mkdir -p .tools
   [ -f .tools/package.json ] || echo '{ "private": true }' > .tools/package.json
   (cd .tools && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+  .tools/node_modules/.bin/wasm-opt --version | grep -q "version ${BINARYEN_VERSION%%.*}" ||
+    die "binaryen $BINARYEN_VERSION installed but .tools/node_modules/.bin/wasm-opt does not run: delete .tools/ and run this again"
 fi
+# Trunk takes the first wasm-opt on PATH; it must be ours (a system binaryen 108 breaks the build).
+case "$(command -v wasm-opt)" in
+  "$ROOT/.tools/node_modules/.bin/wasm-opt") ;;
+  *) die "the wasm-opt on PATH is '$(command -v wasm-opt)', not .tools/'s binaryen $BINARYEN_VERSION" ;;
+esac
 
 if [ "$MODE" = "--browser" ] || [ "$MODE" = "--bench" ]; then
   if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
     say "chromium and chromedriver: present ($(/usr/bin/chromium --version 2>/dev/null | head -n 1))"
   else
     apt_install chromium chromium-driver
+    [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] ||
+      die "apt installed chromium and chromium-driver, but /usr/bin/chromium or /usr/bin/chromedriver is missing"
   fi
   if [ -d tests/e2e/node_modules/playwright-core ] && [ tests/e2e/node_modules/.package-lock.json -nt tests/e2e/package-lock.json ]; then
     say "browser-test npm packages: present"
@@ -87,6 +127,7 @@ if [ "$MODE" = "--bench" ]; then
   if python3 -c "import datasketch, sys; sys.exit(datasketch.__version__ != '$DATASKETCH_VERSION')" 2>/dev/null; then
     say "datasketch $DATASKETCH_VERSION (Python): present"
   else
+    have python3 || apt_install python3
     python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
     say "installing datasketch $DATASKETCH_VERSION from PyPI for the current user (pip install --user)"
     # --user leaves the system's packages alone; inside a virtualenv there is no user site, so plain.

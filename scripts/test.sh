@@ -2,11 +2,8 @@
 # Runs every test: formatting and lints, native unit and integration tests, wasm tests in headless
 # Chromium, a release build, and the end-to-end tests in Debian's Chromium. Installs what is missing first.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "$0")/env.sh"
 bash scripts/setup.sh --browser
-export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -21,8 +18,17 @@ say "wasm tests in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
   cargo test --target wasm32-unknown-unknown --test web
 
-say "release build (trunk build --release)"
-trunk build --release
+say "release build (scripts/build.sh: trunk build --release)"
+bash scripts/build.sh
+
+# A warm cargo cache on this machine can hide a first-build failure that every new machine would hit (it
+# happened: the rank-copying hook once relied on a crate already being in the registry cache).
+if [ "${DATALAB_SKIP_FRESH:-}" = 1 ] && [ "${CI:-}" != true ]; then
+  say "SKIPPED: fresh-machine check (DATALAB_SKIP_FRESH=1); CI never skips it"
+else
+  say "fresh-machine check: scripts/serve.sh from a clean copy with an empty HOME and CARGO_HOME (~8 minutes)"
+  bash scripts/check-fresh-machine.sh
+fi
 
 say "end-to-end tests in Chromium (playwright-core)"
 cd tests/e2e

@@ -188,7 +188,7 @@ test("bad input: each gets a clear message, valid rows are kept, the page never 
     ["object.json", '{"instruction": "a", "output": "b"}', { error: /expected a JSON array of objects, found an object/ }],
     ["bom-crlf.json", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[\r\n{"instruction": "with a BOM", "output": "and CRLF"}\r\n]\r\n')]), { valid: 1, held: 0 }],
     ["latin1.jsonl", Buffer.concat([Buffer.from('{"instruction": "caf'), Buffer.from([0xe9]), Buffer.from('", "output": "x"}\n')]), { error: /UTF-8/ }],
-    ["nulls.jsonl", '{"instruction": null, "output": "x"}\n{"instruction": "ok", "input": null, "output": "y"}\n', { valid: 1, held: 1, reason: /null/ }],
+    ["nulls.jsonl", '{"instruction": null, "output": "x"}\n{"instruction": "ok", "input": null, "output": "y"}\n', { valid: 1, held: 1, reason: /null/, warning: /1 warning\(s\)[\s\S]*record 1 \(line 2\), field "input": "input" is null, so it was imported as an empty input/ }],
     ["numbers.jsonl", '{"instruction": "a", "output": 5}\n{"instruction": "b", "output": "c"}\n', { valid: 1, held: 1, reason: /wrong_type/ }],
     ["dupes.jsonl", '{"instruction": "a", "instruction": "b", "output": "c"}\n{"instruction": "d", "output": "e"}\n', { valid: 1, held: 1, reason: /duplicate_key/ }],
     ["quoted.csv", 'instruction,input,output\n"Split ""a, b""",,"line one\nline two"\nplain,x,y\n', { valid: 2, held: 0 }],
@@ -206,6 +206,10 @@ test("bad input: each gets a clear message, valid rows are kept, the page never 
       await expectTestIds(page, { "rows-valid": want.valid, "rows-quarantined": want.held });
       await page.getByTestId("import-report").getByText(name, { exact: false }).waitFor({ timeout: WAIT });
       if (want.reason) assert.match(await page.getByRole("list", { name: "Quarantined rows" }).textContent(), want.reason);
+      if (want.warning) {
+        const report = await page.getByTestId("import-report").textContent();
+        assert.match(report, want.warning, `${name}: the import report says what was changed`);
+      }
     }
   }
   // The CSV's quoted comma, doubled quote and newline survive into the rows.

@@ -2,7 +2,8 @@
 //! every reason — never silently dropped — and can be fixed in place.
 //!
 //! The schema is the book's: `instruction` and `output` are required strings, `input` is an optional
-//! string (missing or `null` means `""`, as in the generation notebook's file, which has no input key).
+//! string: a missing key means `""`, as in the generation notebook's file, which has no input key; an
+//! explicit `null` is imported as `""` too, but with a warning naming the record, so the change is seen.
 //! What cannot be repaired without guessing (a missing or null required field, a number where text
 //! belongs, a key given twice) quarantines the row; what loses nothing important (an unknown extra field,
 //! an empty text) only warns, so one odd column does not block a whole import.
@@ -45,6 +46,9 @@ pub enum Problem {
     /// `instruction` or `output` is empty or only whitespace (a warning: nothing to learn from, but
     /// possibly intended, so the record still imports).
     EmptyText,
+    /// The optional `input` is `null` (a warning: imported as `""`, which is what "no input" means in
+    /// the book's format, but said aloud because the value was changed).
+    NullAsEmpty,
 }
 
 impl Problem {
@@ -59,6 +63,7 @@ impl Problem {
             Problem::NotAnObject => "not_an_object",
             Problem::Unparsable(_) => "unparsable",
             Problem::EmptyText => "empty_text",
+            Problem::NullAsEmpty => "null_as_empty",
         }
     }
 }
@@ -401,7 +406,15 @@ fn check_row(row: &RawRow, source: &str) -> Result<(Record, Vec<Issue>), Vec<Iss
             continue; // already reported as a duplicate key
         }
         match pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v) {
-            None | Some(Value::Null) if !required => {}
+            None if !required => {}
+            Some(Value::Null) if !required => warnings.push(issue(
+                Some(name),
+                Problem::NullAsEmpty,
+                format!(
+                    "\"{name}\" is null, so it was imported as an empty {name} (\"\"), which means \"no \
+                     {name}\" — if the record had an {name}, write it in; to silence this, delete the key"
+                ),
+            )),
             None => {
                 let hint = match pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
                     Some((k, _)) => {
@@ -641,10 +654,26 @@ mod tests {
 
     #[test]
     fn nulls() {
+        // A null input is imported as "" (what "no input" means), but never silently: a warning names
+        // the record, the field and what was done.
         let v = single(json!({"instruction": "a", "input": null, "output": "b"}));
         assert_eq!(v.records.len(), 1);
         assert_eq!(v.records[0].input, "");
-        assert!(v.warnings.is_empty());
+        assert_eq!(v.warnings.len(), 1);
+        let w = &v.warnings[0];
+        assert_eq!(
+            (w.index, w.field.as_deref(), &w.problem),
+            (0, Some("input"), &Problem::NullAsEmpty)
+        );
+        assert_eq!(
+            w.to_string(),
+            "record 0 (line 1), field \"input\": \"input\" is null, so it was imported as an empty input \
+             (\"\"), which means \"no input\" — if the record had an input, write it in; to silence this, \
+             delete the key"
+        );
+        // A missing input key is the book's own shape: no warning.
+        let v = single(json!({"instruction": "a", "output": "b"}));
+        assert_eq!((v.records.len(), v.warnings.len()), (1, 0));
         let v = single(json!({"instruction": null, "input": "x", "output": null}));
         let issues = &v.quarantined[0].issues;
         assert_eq!(issues.len(), 2);
