@@ -8,9 +8,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::state::{rows_of, Ctx};
-use crate::core::dataset::diff::{diff_rows, word_diff, DiffSummary, Row, RowChange, Seg};
+use crate::core::dataset::diff::{diff_rows, DiffSummary, Row, RowChange};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::transform::FIELDS;
+use crate::ui::widgets::word_diff::inline_word_diff;
 
 /// Changes shown per page.
 const PER_PAGE: usize = 20;
@@ -27,18 +28,6 @@ struct Diffed {
 
 fn fields(r: &Record) -> [&str; 3] {
     [r.instruction.as_str(), r.input.as_str(), r.output.as_str()]
-}
-
-fn segs(old: &str, new: &str) -> AnyView {
-    word_diff(old, new)
-        .into_iter()
-        .map(|s| match s {
-            Seg::Same(t) => view! { <span>{t.to_string()}</span> }.into_any(),
-            Seg::Added(t) => view! { <ins>{t.to_string()}</ins> }.into_any(),
-            Seg::Removed(t) => view! { <del>{t.to_string()}</del> }.into_any(),
-        })
-        .collect_view()
-        .into_any()
 }
 
 fn row_fields(r: &Record) -> AnyView {
@@ -153,7 +142,7 @@ pub fn DiffPanel(ctx: Ctx) -> impl IntoView {
                     let (of, nf) = (fields(o), fields(n));
                     let parts = changed
                         .iter()
-                        .map(|&k| view! { <div class="diff-field"><span class="field-name">{FIELDS[k]}": "</span>{segs(of[k], nf[k])}</div> })
+                        .map(|&k| view! { <div class="diff-field"><span class="field-name">{FIELDS[k]}": "</span>{inline_word_diff(of[k], nf[k])}</div> })
                         .collect_view();
                     view! {
                         <li class="diff-changed"><span class="badge">"changed"</span>{format!(" row {} → {}", old_index + 1, new_index + 1)}{parts}</li>
