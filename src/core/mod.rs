@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod dataset;
 pub mod imdb;
+pub mod job;
 pub mod labs;
 pub mod llm;
 pub mod quality;

@@ -7,7 +7,6 @@ pub mod embed;
 pub mod fetch;
 pub mod files;
 pub mod idb;
-pub mod imdb_jobs;
 pub mod llm;
 pub mod panic;
 pub mod storage;

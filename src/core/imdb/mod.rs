@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod layout;
 pub mod logreg;
 pub mod prepare;
+pub mod progress;
 pub mod record;
 pub mod reported;
 pub mod shuffle;

@@ -10,7 +10,9 @@ use crate::core::imdb::jobs::PrepareSummary;
 use crate::core::imdb::logreg::Settings as LogRegSettings;
 use crate::core::imdb::prepare::SplitSettings;
 use crate::core::imdb::record::{BaselineRun, RunRecord, SplitId};
-use crate::web::{imdb_jobs, storage, worker};
+use crate::core::job::Ended;
+use crate::web::storage;
+use crate::web::worker;
 
 /// Where the run history is kept.
 const KEY_RUNS: &str = "datalab.imdb.runs";
@@ -240,7 +242,7 @@ impl ICtx {
         self.train_error.set(None);
         let g = self.start("prepare");
         spawn_local(async move {
-            let result = imdb_jobs::prepare(&file, &settings, self.progress("prepare", g)).await;
+            let result = worker::imdb::prepare(&file, &settings, self.progress("prepare", g)).await;
             if !self.current(g) {
                 return;
             }
@@ -255,7 +257,7 @@ impl ICtx {
                         self.train();
                     }
                 }
-                Err(e) if e.starts_with("Cancelled") => self.error.set(Some(
+                Err(Ended::Cancelled) => self.error.set(Some(
                     "Cancelled. Nothing changed: the splits shown (if any) are the previous ones."
                         .into(),
                 )),
@@ -263,7 +265,7 @@ impl ICtx {
                     self.prepared.set(None);
                     self.blobs.set_value(Vec::new());
                     self.report.set(None);
-                    self.error.set(Some(e));
+                    self.error.set(Some(e.message()));
                 }
             }
         });
@@ -280,7 +282,7 @@ impl ICtx {
         self.train_error.set(None);
         let g = self.start("train");
         spawn_local(async move {
-            let result = imdb_jobs::train(&blobs, &settings, self.progress("train", g)).await;
+            let result = worker::imdb::train(&blobs, &settings, self.progress("train", g)).await;
             if !self.current(g) {
                 return;
             }
@@ -290,7 +292,7 @@ impl ICtx {
                     self.record_baselines(&rep);
                     self.report.set(Some(rep));
                 }
-                Err(e) => self.train_error.set(Some(e)),
+                Err(e) => self.train_error.set(Some(e.message())),
             }
         });
     }

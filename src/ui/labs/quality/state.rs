@@ -128,15 +128,17 @@ pub async fn run_job(
         let mut packs = Vec::new();
         for (k, chunk) in one.chunks(one.len().div_ceil(parts)).enumerate() {
             let key = keep.map(|v| format!("{v}#{k}/{parts}:{}", one.len()));
-            let have = key.as_deref().is_some_and(|key| worker::has_rows(k, key));
+            let have = key
+                .as_deref()
+                .is_some_and(|key| worker::quality::has_rows(k, key));
             let packed = if have {
                 None
             } else {
                 Some(packed(ctx, id, &[chunk]).await?)
             };
-            packs.push(worker::Rows { packed, key });
+            packs.push(worker::quality::Rows { packed, key });
         }
-        worker::run_parallel(&job, packs, ranks, progress)
+        worker::quality::run_parallel(&job, packs, ranks, progress)
             .await
             .map(|outcomes| {
                 let runs = outcomes
@@ -150,7 +152,7 @@ pub async fn run_job(
             })
     } else {
         let rows = packed(ctx, id, rows).await?;
-        worker::run(&job, rows, ranks, progress).await
+        worker::quality::run(&job, rows, ranks, progress).await
     };
     if ctx.cancelled(id) {
         return None;
@@ -159,7 +161,7 @@ pub async fn run_job(
     match result {
         Ok(o) => Some(o),
         Err(e) => {
-            ctx.error(e);
+            ctx.error(e.message());
             None
         }
     }
