@@ -17,6 +17,23 @@ pub struct Lab {
     pub summary: &'static str,
     /// False while the lab is only planned.
     pub built: bool,
+    /// What the page teaches around its work; every built lab has it (`LabPage` renders it).
+    pub teaching: Option<Teaching>,
+}
+
+/// The words around a lab's work, in the lab's own voice: the lead under the title, the deck's "wisdom"
+/// box, and the beginner's corner. Kept here, beside the title and the deck anchors, so a lab page is
+/// only its panels and the header can never drift from the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Teaching {
+    /// What the student does here and why, under the title.
+    pub lead: &'static str,
+    /// One sentence worth remembering.
+    pub wisdom: &'static str,
+    /// Beginner's corner: what this means, why it matters, the common mistake.
+    pub means: &'static str,
+    pub matters: &'static str,
+    pub mistake: &'static str,
 }
 
 /// All labs, runbook order.
@@ -28,6 +45,13 @@ pub static LABS: &[Lab] = &[
         slides: "4, 11, 23",
         summary: "Import, validate and version instruction datasets; lineage and rollback.",
         built: true,
+        teaching: Some(Teaching {
+            lead: "Import instruction data, see exactly which rows fail the schema and why, and keep every change as a version you can compare, audit and roll back. Everything stays in this browser.",
+            wisdom: "Unversioned data leads to unverifiable results.",
+            means: "Treat a dataset like code: every change is a new, named version, and you can always see where a row came from.",
+            matters: "When a model gets worse you can compare the data it was trained on with the last good version, and roll back.",
+            mistake: "Overwriting the dataset file in place, or silently dropping rows that failed to parse.",
+        }),
     },
     Lab {
         id: "generate",
@@ -36,6 +60,13 @@ pub static LABS: &[Lab] = &[
         slides: "4, 13",
         summary: "Draft instruction data with a local model, seeded and traceable.",
         built: true,
+        teaching: Some(Teaching {
+            lead: "A chat model that is given only the start of a user turn writes a plausible user request itself. Magpie samples instructions this way, then asks the same model to answer them: instruction data with no seed questions at all. Here it runs against your own Ollama, every row traceable to the exact call that made it.",
+            wisdom: "Seed each row, record every call: generated data you cannot trace, you cannot trust.",
+            means: "A pre-query template is the text a chat model sees just before a user speaks. Sent alone (raw, no chat formatting added), the model continues it by inventing what a user might ask.",
+            matters: "It produces varied instructions without writing seed prompts, and with seeds recorded per row the run can be replayed and audited.",
+            mistake: "Putting the seed at the top of the request (Ollama reads it only inside options), or using one seed for every row: with the same prompt, the same seed asks the same question every time.",
+        }),
     },
     Lab {
         id: "quality",
@@ -44,6 +75,13 @@ pub static LABS: &[Lab] = &[
         slides: "6, 14, 24",
         summary: "Score every row, find near-duplicates and split leakage.",
         built: true,
+        teaching: Some(Teaching {
+            lead: "Synthetic volume without quality control can hurt more than help. Score every row of a dataset version, find exact and near duplicates and leakage between splits, and make a cleaner version in which every removal is explained.",
+            wisdom: "Synthetic volume without quality control can hurt more than help.",
+            means: "A gate is a small automatic check on every row: is the answer empty, a refusal, cut off, a copy of another row? A near duplicate is a row that says almost the same as another with a few words changed.",
+            matters: "Duplicates make a model memorise instead of generalise, and duplicates between train and test make its score a lie. Bad rows teach bad habits as faithfully as good rows teach good ones.",
+            mistake: "Deleting rows without a record of which and why, or checking only for exact copies: generated data repeats itself with small changes.",
+        }),
     },
     Lab {
         id: "refine",
@@ -52,6 +90,13 @@ pub static LABS: &[Lab] = &[
         slides: "5, 15, 17",
         summary: "Critique and revise rows; review every before/after.",
         built: true,
+        teaching: Some(Teaching {
+            lead: "A second pass can clean up weak rows: a model critiques each one against named criteria, then writes a better version. You review every before/after, keep what is better, say why you rejected the rest — and the originals are never overwritten.",
+            wisdom: "Critique, then revise — and keep the original.",
+            means: "Reflection asks a model to say what is weak about a training example before rewriting it: vague instruction, thin or wrong answer. The rewrite is a proposal; you decide whether it replaces the original.",
+            matters: "Better supervision leads to better model outputs: the Reflection-Tuning paper recycled Alpaca's data this way and its win rate rose markedly. But a model can also make a row worse, so every change is reviewed and traceable.",
+            mistake: "Overwriting the originals without a record, or skipping review because the first draft “looks okay”. Compare scores before and after on the same rubric instead of trusting the rewrite.",
+        }),
     },
     Lab {
         id: "tokenizer",
@@ -60,6 +105,13 @@ pub static LABS: &[Lab] = &[
         slides: "8, 9, 18",
         summary: "See how GPT-2, cl100k_base and o200k_base split the same text.",
         built: true,
+        teaching: Some(Teaching {
+            lead: "Type or paste text and watch three real tokenizers cut it into tokens. Hover or tab to a token to see its id and bytes.",
+            wisdom: "Every limit, price and training budget of an LLM is counted in tokens, so the tokenizer decides what your data costs.",
+            means: "A tokenizer cuts text into pieces from a fixed vocabulary and hands the model only their ids. GPT-2 knows about 50 thousand pieces, cl100k_base 100 thousand, o200k_base 200 thousand.",
+            matters: "The same sentence can cost very different numbers of tokens. Rare domain terms break into many fragments, which uses context and compute and gives the model less to hold on to.",
+            mistake: "Comparing token counts, datasets or checkpoints made with different tokenizers as if they used the same unit. Always record which encoding you used.",
+        }),
     },
     Lab {
         id: "extend",
@@ -68,6 +120,13 @@ pub static LABS: &[Lab] = &[
         slides: "8, 9, 16, 19",
         summary: "Add domain terms two ways and measure what they save.",
         built: true,
+        teaching: Some(Teaching {
+            lead: "Add domain terms to GPT-2 the notebook's way (added tokens) or as real BPE merges, check them, and measure what they save on your corpus before you change a model.",
+            wisdom: "A new token is a change to the model's interface: it must earn its place with tokens saved on real data, and carry a version id wherever it goes.",
+            means: "GPT-2 knows 50,257 tokens. Extending it gives chosen terms ids of their own, so they cost one token instead of several.",
+            matters: "Shorter sequences for your domain mean more fits in the context and training is cheaper — but every new id needs a new embedding row and output row, which start untrained.",
+            mistake: "Adding tokens without resizing the model (or with a random bias on the output head), or adding terms that never occur often enough to pay for themselves.",
+        }),
     },
     Lab {
         id: "experiments",
@@ -76,6 +135,7 @@ pub static LABS: &[Lab] = &[
         slides: "10, 20",
         summary: "Change one thing at a time and compare with intervals.",
         built: false,
+        teaching: None,
     },
     Lab {
         id: "imdb",
@@ -84,6 +144,13 @@ pub static LABS: &[Lab] = &[
         slides: "11, 12, 21, 22, 26",
         summary: "Byte-identical, reproducible splits; majority class and logistic regression beside published numbers.",
         built: true,
+        teaching: Some(Teaching {
+            lead: "Benchmark pipelines should be scripted, reproducible and auditable. Turn the IMDb archive into the course's train, validation and test files — identical to the reference script's, byte for byte — then train the classical baselines here in your browser and compare them with the published results under one protocol.",
+            wisdom: "Benchmark pipelines should be scripted, reproducible, and auditable.",
+            means: "A split is a fixed division of the reviews: the model learns from train, you tune on validation, and test is looked at once, at the end. A SHA-256 is a fingerprint of a file: any change, even one byte, gives a different one.",
+            matters: "Two results can only be compared if they were measured on the same test reviews. Matching hashes prove it; a baseline tells you how much a big model really adds.",
+            mistake: "Re-shuffling with another seed (or another library) and comparing with published numbers anyway, or tuning on the test split.",
+        }),
     },
     Lab {
         id: "drills",
@@ -92,6 +159,7 @@ pub static LABS: &[Lab] = &[
         slides: "25",
         summary: "Schema drift, duplicate leakage, tokenizer mismatch.",
         built: false,
+        teaching: None,
     },
     Lab {
         id: "runbook",
@@ -100,11 +168,17 @@ pub static LABS: &[Lab] = &[
         slides: "27, 28, 29",
         summary: "The whole workflow with its gates, and the evidence to hand in.",
         built: false,
+        teaching: None,
     },
 ];
 
 /// The lab shown when the URL names none (or names one that is not built).
 pub const DEFAULT_LAB: &str = "tokenizer";
+
+/// The lab with this id (built or planned).
+pub fn by_id(id: &str) -> Option<&'static Lab> {
+    LABS.iter().find(|l| l.id == id)
+}
 
 /// Finds a built lab by id, falling back to the default.
 pub fn resolve(id: Option<&str>) -> &'static Lab {
@@ -118,6 +192,24 @@ pub fn resolve(id: Option<&str>) -> &'static Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn built_labs_teach_and_planned_ones_do_not_pretend() {
+        for lab in LABS {
+            assert_eq!(lab.built, lab.teaching.is_some(), "{}", lab.id);
+            if let Some(t) = lab.teaching {
+                for text in [t.lead, t.wisdom, t.means, t.matters, t.mistake] {
+                    assert!(
+                        text.len() > 20 && !text.contains("  "),
+                        "{}: {text:?}",
+                        lab.id
+                    );
+                }
+            }
+        }
+        assert_eq!(by_id("quality").unwrap().anchors, "ADDON-B-LAB-APP-A");
+        assert!(by_id("nope").is_none());
+    }
 
     #[test]
     fn ids_unique_and_default_built() {

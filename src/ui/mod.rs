@@ -4,5 +4,6 @@
 
 pub mod app;
 pub mod design;
+pub mod jobs;
 pub mod labs;
 pub mod widgets;

@@ -1,7 +1,11 @@
-//! The deck's design system: a wisdom box and a beginner's corner on every lab page.
+//! The deck's design system: the lab page frame ([`LabPage`], numbered [`Section`]s), with a wisdom box
+//! and a beginner's corner on every lab page.
 //! Colours and type live in `static/style.css` (Pearl White → Soft Grey, Charcoal, Navy, Gold).
 
 use leptos::prelude::*;
+
+mod page;
+pub use page::{section_title, LabPage, Section};
 
 /// The design system's colours for charts drawn with plotters on a canvas (CSS cannot reach them).
 pub mod palette {

@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 use crate::core::llm::connection::{advise, parse_endpoint, Advice, ApiKind, Failure};
 use crate::core::llm::ollama::{parse_tags, parse_version, TAGS_PATH, VERSION_PATH};
 use crate::core::llm::openai::{parse_models, ApiKey, MODELS_PATH};
+use crate::ui::design::Section;
 use crate::web::llm::{get_json, CallError, Server};
 use crate::web::storage;
 
@@ -190,8 +191,7 @@ pub fn ConnectionPanel(#[prop(into)] heading: String) -> impl IntoView {
             .collect_view()
     };
     view! {
-        <section class="panel llm-connection" aria-labelledby="llm-h">
-            <h2 id="llm-h">{heading}</h2>
+        <Section title=heading heading_id="llm-h" class="llm-connection">
             <div class="controls-row">
                 <div class="field">
                     <label class="field-label" for="llm-endpoint">"Ollama endpoint"</label>
@@ -242,7 +242,7 @@ pub fn ConnectionPanel(#[prop(into)] heading: String) -> impl IntoView {
                 <datalist id="llm-models">{options}</datalist>
             </div>
             {advice}
-        </section>
+        </Section>
     }
 }
 

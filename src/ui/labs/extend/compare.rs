@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 
 use super::state::Ctx;
 use crate::core::tokenize::display::{chips, Chip};
+use crate::ui::design::Section;
 use crate::ui::labs::tokenizer::engine::encode_sliced;
 use crate::ui::widgets::checkbox::Checkbox;
 use crate::ui::widgets::token_chips::TokenChips;
@@ -89,8 +90,7 @@ pub fn ComparePanel(ctx: Ctx, text: RwSignal<String>) -> impl IntoView {
         })
     };
     view! {
-        <section class="panel" aria-labelledby="compare-h">
-            <h2 id="compare-h">"2 · Your text, before and after"</h2>
+        <Section title="Your text, before and after" heading_id="compare-h">
             <label class="field-label" for="ext-text">
                 "Text to tokenize"
             </label>
@@ -130,6 +130,6 @@ pub fn ComparePanel(ctx: Ctx, text: RwSignal<String>) -> impl IntoView {
                     {move || ctx.preview.with(|p| p.as_ref().map(|p| p.version.id.clone()).unwrap_or_default())}
                 </code>
             </p>
-        </section>
+        </Section>
     }
 }

@@ -1,17 +1,17 @@
 //! Corpus impact (tokens before/after, length distribution, per-term savings) and candidate mining.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::state::Ctx;
+use crate::core::job::Ended;
 use crate::core::stats::histogram;
 use crate::core::tokenize::extend::corpus::{parse_corpus, Corpus, CorpusFormat};
 use crate::core::tokenize::extend::impact::{Impact, ImpactJob};
 use crate::core::tokenize::extend::mining::{Miner, MiningOptions, MiningResult};
+use crate::ui::design::Section;
+use crate::ui::jobs::{Jobs, Slice};
 use crate::ui::widgets::histogram::PairedHistogram;
 use crate::ui::widgets::progress::Progress;
 use crate::web::files::read_chosen_text;
@@ -32,11 +32,12 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
     let file_note = RwSignal::new(None::<Result<String, String>>);
     let parsed = RwSignal::new(None::<(CorpusFormat, usize, Vec<String>, usize)>);
     let impact = RwSignal::new(None::<Impact>);
-    let progress = RwSignal::new(None::<f64>);
-    let running = RwSignal::new(false);
+    // Measuring and mining run on this thread in slices, one at a time.
+    let jobs = Jobs::new();
+    let running = move || jobs.is_busy();
+    let progress = Signal::derive(move || jobs.busy().with(|b| b.as_ref().map(|b| b.progress)));
     let status = RwSignal::new(None::<String>);
     let mined = RwSignal::new(None::<MiningResult>);
-    let run_id = Rc::new(Cell::new(0u64));
     let file_input = NodeRef::<Input>::new();
 
     let on_file = move |_| {
@@ -86,7 +87,6 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
     };
 
     let measure = {
-        let run_id = run_id.clone();
         move |_| {
             let (Some(base), Some(ext), Some(preview)) = (
                 ctx.base.get_value(),
@@ -105,11 +105,8 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
                 ));
                 return;
             }
-            run_id.set(run_id.get() + 1);
-            let mine_id = run_id.get();
-            let run_id = run_id.clone();
             let special = ctx.allow_special.get_untracked();
-            running.set(true);
+            let t = jobs.start("Measuring");
             status.set(Some("Measuring …".into()));
             spawn_local(async move {
                 let started = now_ms();
@@ -120,31 +117,25 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
                     &ext.borrow(),
                     special,
                 );
+                let mut slice = Slice::new();
                 loop {
-                    let slice = now_ms();
-                    let done = loop {
-                        let d = job.step(
-                            &mut base.encoder.borrow_mut(),
-                            &mut ext.borrow_mut(),
-                            &texts,
-                            16 * 1024,
-                        );
-                        if d || now_ms() - slice > 12.0 {
-                            break d;
-                        }
-                    };
+                    let done = job.step(
+                        &mut base.encoder.borrow_mut(),
+                        &mut ext.borrow_mut(),
+                        &texts,
+                        16 * 1024,
+                    );
                     if done {
                         break;
                     }
-                    progress.set(Some(job.progress(texts.len())));
-                    yield_now().await;
-                    if run_id.get() != mine_id {
-                        progress.set(None);
+                    if t.slice(&mut slice, job.progress(texts.len()))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
-                progress.set(None);
-                running.set(false);
+                t.end();
                 let r = job.finish();
                 status.set(Some(format!(
                     "Measured {} records in {:.0} ms with tokenizer {}.",
@@ -156,48 +147,35 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
             });
         }
     };
-    let cancel = {
-        let run_id = run_id.clone();
-        move |_| {
-            run_id.set(run_id.get() + 1);
-            running.set(false);
-            progress.set(None);
-            status.set(Some("Cancelled; nothing was changed.".into()));
-        }
+    let cancel = move |_| {
+        jobs.cancel();
+        status.set(Some(Ended::Cancelled.message()));
     };
     let do_mine = {
-        let run_id = run_id.clone();
         move |_| {
             let Some(base) = ctx.base.get_value() else {
                 return;
             };
-            run_id.set(run_id.get() + 1);
-            let mine_id = run_id.get();
-            let run_id = run_id.clone();
+            let t = jobs.start("Mining candidates");
             status.set(Some("Mining candidates …".into()));
-            running.set(true);
             spawn_local(async move {
                 yield_now().await;
                 let corpus = parse();
                 let texts = corpus.texts();
                 let started = now_ms();
                 let mut miner = Miner::new(&MiningOptions::default());
-                let mut slice = now_ms();
-                for (i, t) in texts.iter().enumerate() {
-                    miner.feed(&mut base.encoder.borrow_mut(), t);
-                    if now_ms() - slice > 12.0 {
-                        progress.set(Some(i as f64 / texts.len() as f64));
-                        yield_now().await;
-                        if run_id.get() != mine_id {
-                            progress.set(None);
-                            return;
-                        }
-                        slice = now_ms();
+                let mut slice = Slice::new();
+                for (i, text) in texts.iter().enumerate() {
+                    miner.feed(&mut base.encoder.borrow_mut(), text);
+                    if t.slice(&mut slice, i as f64 / texts.len() as f64)
+                        .await
+                        .is_err()
+                    {
+                        return;
                     }
                 }
                 let result = miner.finish(&mut base.encoder.borrow_mut());
-                progress.set(None);
-                running.set(false);
+                t.end();
                 status.set(Some(format!(
                     "Mined {} candidates from {} records in {:.0} ms.",
                     result.candidates.len(),
@@ -377,8 +355,7 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="corpus-h">
-            <h2 id="corpus-h">"3 · Impact on a corpus, and candidates from it"</h2>
+        <Section title="Impact on a corpus, and candidates from it" heading_id="corpus-h">
             <p class="hint">
                 "Paste plain text, or an instruction dataset as a JSON array or JSONL (fields instruction, input, output). "
                 "Problems are listed by line; every readable record is kept."
@@ -403,13 +380,13 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
                 </label>
                 <input id="ext-corpus-file" type="file" accept=".txt,.json,.jsonl,text/plain,application/json" node_ref=file_input on:change=on_file />
                 <div class="buttons">
-                    <button type="button" on:click=measure disabled=move || running.get()>
+                    <button type="button" on:click=measure disabled=running>
                         "Measure impact"
                     </button>
-                    <button type="button" on:click=cancel disabled=move || !running.get()>
+                    <button type="button" on:click=cancel disabled=move || !running()>
                         "Cancel"
                     </button>
-                    <button type="button" on:click=do_mine disabled=move || running.get()>
+                    <button type="button" on:click=do_mine disabled=running>
                         "Mine candidates"
                     </button>
                 </div>
@@ -423,6 +400,6 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
             {problems}
             {results}
             {candidates}
-        </section>
+        </Section>
     }
 }

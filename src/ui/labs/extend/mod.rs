@@ -13,7 +13,7 @@ use leptos::task::spawn_local;
 
 use crate::core::tokenize::extend::Mode;
 use crate::core::tokenize::EncodingSpec;
-use crate::ui::design::{BeginnersCorner, WisdomBox};
+use crate::ui::design::LabPage;
 use crate::ui::labs::tokenizer::engine;
 use crate::web::{tick, url};
 use state::Ctx;
@@ -115,29 +115,13 @@ pub fn ExtendLab() -> impl IntoView {
     };
 
     view! {
-        <article class="lab extend-lab">
-            <header class="lab-head">
-                <p class="eyebrow">"ADDON-B-LAB-03 · slides 8, 9, 16, 19"</p>
-                <h1>"Extend the tokenizer"</h1>
-                <p class="lead">
-                    "Add domain terms to GPT-2 the notebook's way (added tokens) or as real BPE merges, check them, "
-                    "and measure what they save on your corpus before you change a model."
-                </p>
-            </header>
+        <LabPage id="extend">
             {base_note}
             <terms::TermsPanel ctx=ctx />
             <compare::ComparePanel ctx=ctx text=text />
             <corpus::CorpusPanel ctx=ctx />
             <sizing::SizingPanel ctx=ctx />
             <versions::VersionsPanel ctx=ctx text=text />
-            <div class="teach">
-                <WisdomBox quote="A new token is a change to the model's interface: it must earn its place with tokens saved on real data, and carry a version id wherever it goes." />
-                <BeginnersCorner
-                    means="GPT-2 knows 50,257 tokens. Extending it gives chosen terms ids of their own, so they cost one token instead of several."
-                    matters="Shorter sequences for your domain mean more fits in the context and training is cheaper — but every new id needs a new embedding row and output row, which start untrained."
-                    mistake="Adding tokens without resizing the model (or with a random bias on the output head), or adding terms that never occur often enough to pay for themselves."
-                />
-            </div>
-        </article>
+        </LabPage>
     }
 }

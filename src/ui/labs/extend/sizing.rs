@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::state::Ctx;
 use crate::core::tokenize::extend::sizing::{pytorch_resize_code, sizing, GPT2_SIZES};
+use crate::ui::design::Section;
 use crate::ui::widgets::checkbox::Checkbox;
 use crate::web::files::download;
 
@@ -32,8 +33,7 @@ pub fn SizingPanel(ctx: Ctx) -> impl IntoView {
         .map(|(i, s)| view! { <option value=i.to_string() selected=move || size.get() == i>{s.name}</option> })
         .collect_view();
     view! {
-        <section class="panel" aria-labelledby="sizing-h">
-            <h2 id="sizing-h">"4 · What it costs the model"</h2>
+        <Section title="What it costs the model" heading_id="sizing-h">
             <div class="controls">
                 <label class="field-label inline" for="ext-size">
                     "Model size"
@@ -67,6 +67,6 @@ pub fn SizingPanel(ctx: Ctx) -> impl IntoView {
             <button type="button" on:click=move |_| { let _ = download("resize_vocab.py", "text/x-python", code().as_bytes()); }>
                 "Download resize code"
             </button>
-        </section>
+        </Section>
     }
 }

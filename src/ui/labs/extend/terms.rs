@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::state::{Ctx, TermRow};
 use crate::core::tokenize::extend::checks::Severity;
 use crate::core::tokenize::extend::Mode;
+use crate::ui::design::Section;
 use crate::ui::widgets::token_chips::TokenChips;
 
 #[component]
@@ -62,8 +63,7 @@ pub fn TermsPanel(ctx: Ctx) -> impl IntoView {
         });
     };
     view! {
-        <section class="panel" aria-labelledby="terms-h">
-            <h2 id="terms-h">"1 · Terms and mode"</h2>
+        <Section title="Terms and mode" heading_id="terms-h">
             <div class="two-col">
                 <div>
                     <label class="field-label" for="ext-terms">
@@ -123,7 +123,7 @@ pub fn TermsPanel(ctx: Ctx) -> impl IntoView {
             <p class="note" role="status">{summary}</p>
             <ul class="findings" aria-label="Safety checks">{findings}</ul>
             <TermTable ctx=ctx />
-        </section>
+        </Section>
     }
 }
 

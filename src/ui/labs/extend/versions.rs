@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use super::state::Ctx;
 use crate::core::tokenize::extend::version::{build, TokenizerVersion};
 use crate::core::tokenize::extend::{parse_terms, Mode};
+use crate::ui::design::Section;
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::{download, read_chosen_text};
 use crate::web::storage;
@@ -212,8 +213,7 @@ pub fn VersionsPanel(ctx: Ctx, text: RwSignal<String>) -> impl IntoView {
             .collect_view()
     };
     view! {
-        <section class="panel" aria-labelledby="versions-h">
-            <h2 id="versions-h">"5 · Versions and exports"</h2>
+        <Section title="Versions and exports" heading_id="versions-h">
             <p class="hint">
                 "A version's id is a hash of the base rank file, the mode, the ordered terms and the new ranks: the same id always means the same ids. "
                 "Counts and corpus measurements name the id they were made with."
@@ -238,6 +238,6 @@ pub fn VersionsPanel(ctx: Ctx, text: RwSignal<String>) -> impl IntoView {
             <Outcome msg=message />
             <h3>"Changelog"</h3>
             <ol class="versions" aria-label="Tokenizer versions">{list}</ol>
-        </section>
+        </Section>
     }
 }

@@ -11,7 +11,7 @@ mod state;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::ui::design::{BeginnersCorner, WisdomBox};
+use crate::ui::design::{LabPage, Section};
 use crate::ui::labs::workspace::state::{open, Ctx};
 use crate::ui::labs::workspace::status::NoticeLine;
 use crate::ui::widgets::code_bridge::CodeBridge;
@@ -58,20 +58,10 @@ pub fn GenerateLab() -> impl IntoView {
     let save = move |_| spawn_local(save::save_version(g));
 
     view! {
-        <article class="lab generate-lab">
-            <header class="lab-head">
-                <p class="eyebrow">"ADDON-B-LAB-01 · slides 4, 13"</p>
-                <h1>"Generate with Ollama (Magpie)"</h1>
-                <p class="lead">
-                    "A chat model that is given only the start of a user turn writes a plausible user request itself. "
-                    "Magpie samples instructions this way, then asks the same model to answer them: instruction data with no seed questions at all. "
-                    "Here it runs against your own Ollama, every row traceable to the exact call that made it."
-                </p>
-            </header>
-            <ConnectionPanel heading="1 · Connect to Ollama" />
+        <LabPage id="generate">
+            <ConnectionPanel heading="Connect to Ollama" />
             <settings::SettingsPanel g=g />
-            <section class="panel" aria-labelledby="run-h">
-                <h2 id="run-h">"3 · Run"</h2>
+            <Section title="Run" heading_id="run-h">
                 <div class="controls-row">
                     <button type="button" class="primary" on:click=start disabled=move || g.running.get()>"Generate"</button>
                     <Show when=resumable>
@@ -121,16 +111,8 @@ pub fn GenerateLab() -> impl IntoView {
                 })}
                 <NoticeLine ctx=ctx />
                 <CodeBridge call=g.last_call />
-            </section>
+            </Section>
             <rows::RowsPanel g=g />
-            <div class="teach">
-                <WisdomBox quote="Seed each row, record every call: generated data you cannot trace, you cannot trust." />
-                <BeginnersCorner
-                    means="A pre-query template is the text a chat model sees just before a user speaks. Sent alone (raw, no chat formatting added), the model continues it by inventing what a user might ask."
-                    matters="It produces varied instructions without writing seed prompts, and with seeds recorded per row the run can be replayed and audited."
-                    mistake="Putting the seed at the top of the request (Ollama reads it only inside options), or using one seed for every row: with the same prompt, the same seed asks the same question every time."
-                />
-            </div>
-        </article>
+        </LabPage>
     }
 }

@@ -8,6 +8,7 @@ use crate::core::llm::magpie::{GeneratedRow, RowStatus};
 use crate::core::llm::ollama::{
     ChatRequest, GenerateRequest, Message, Options, CHAT_PATH, GENERATE_PATH,
 };
+use crate::ui::design::Section;
 
 use super::state::GCtx;
 
@@ -72,8 +73,7 @@ pub fn RowsPanel(g: GCtx) -> impl IntoView {
         })
     };
     view! {
-        <section class="panel" aria-labelledby="gen-rows-h">
-            <h2 id="gen-rows-h">"4 · Rows"</h2>
+        <Section title="Rows" heading_id="gen-rows-h">
             <Show when=move || g.run.with(|r| r.as_ref().is_some_and(|r| !r.rows.is_empty()))
                 fallback=|| view! { <p class="hint">"No rows yet: connect, then click Generate."</p> }>
                 <div class="table-wrap">
@@ -92,6 +92,6 @@ pub fn RowsPanel(g: GCtx) -> impl IntoView {
                     </table>
                 </div>
             </Show>
-        </section>
+        </Section>
     }
 }

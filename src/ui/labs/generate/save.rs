@@ -18,11 +18,11 @@ pub async fn save_version(g: GCtx) {
     if records.is_empty() {
         return ctx.error("No row was kept yet: there is nothing to save.");
     }
-    let job = ctx.start_job("Hashing the generated rows …");
-    let Some(hash) = hash_rows(ctx, job, &records).await else {
+    let job = ctx.jobs.start("Hashing the generated rows …");
+    let Some(hash) = hash_rows(job, &records).await else {
         return;
     };
-    ctx.end_job(job);
+    job.end();
     let kept = records.len();
     let created = now_iso();
     let t = Transform {

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::core::llm::magpie::{template_for, Family, GenerationSettings, Template};
+use crate::ui::design::Section;
 
 use super::state::GCtx;
 
@@ -66,8 +67,7 @@ pub fn SettingsPanel(g: GCtx) -> impl IntoView {
     let stops = move || g.template.with(|t| t.stop.join("\n"));
     let warning = move || g.template.with(|t| t.warning());
     view! {
-        <section class="panel" aria-labelledby="gen-set-h">
-            <h2 id="gen-set-h">"2 · Settings and template"</h2>
+        <Section title="Settings and template" heading_id="gen-set-h">
             <div class="controls-row">
                 {number_field(g, "g-count", "count", "Rows to generate", "1",
                     |s| s.count.to_string(), |s, v| v.parse().map(|x| s.count = x).is_ok())}
@@ -114,6 +114,6 @@ pub fn SettingsPanel(g: GCtx) -> impl IntoView {
                         g.template.update(|t| t.stop = v.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect());
                     }></textarea>
             </div>
-        </section>
+        </Section>
     }
 }

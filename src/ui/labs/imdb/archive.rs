@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::state::ICtx;
+use super::state::{ICtx, PREPARING};
 use crate::core::imdb::prepare::fitted_sizes;
-use crate::ui::widgets::progress::Progress;
+use crate::ui::design::Section;
+use crate::ui::widgets::progress::BusyBar;
 use crate::web::files::chosen_file;
 
 /// The dataset's official page (the lab cannot download it: it is served without CORS).
@@ -79,10 +80,6 @@ pub fn ArchivePanel(ctx: ICtx) -> impl IntoView {
         over.remove();
         drop.remove();
     });
-    let busy = Memo::new(move |_| {
-        ctx.busy
-            .with(|b| b.as_ref().is_some_and(|b| b.what == "prepare"))
-    });
     let fit = move |_| {
         if let Some(p) = ctx.prepared.get_untracked() {
             let (t, v, e) = fitted_sizes(p.reviews);
@@ -100,8 +97,7 @@ pub fn ArchivePanel(ctx: ICtx) -> impl IntoView {
         })
     };
     view! {
-        <section class="panel" aria-labelledby="archive-h">
-            <h2 id="archive-h">"1 · The archive"</h2>
+        <Section title="The archive" heading_id="archive-h">
             <p>
                 "Download " <code>"aclImdb_v1.tar.gz"</code> " (about 84 MB) from the "
                 <a href=OFFICIAL_PAGE target="_blank" rel="noopener noreferrer">"Large Movie Review Dataset page"</a>
@@ -168,14 +164,8 @@ pub fn ArchivePanel(ctx: ICtx) -> impl IntoView {
                     <button type="button" on:click=fit>"Fit sizes to the archive (70/10/20 %)"</button>
                 </p>
             </Show>
-            <Show when=move || busy.get()>
-                <div class="busy" role="status">
-                    <span>{move || ctx.busy.with(|b| b.as_ref().map(|b| b.label.clone()).unwrap_or_default())}</span>
-                    <Progress value=Signal::derive(move || ctx.busy.get().filter(|b| b.what == "prepare").map(|b| b.value)) label="Preparing the splits" />
-                    <button type="button" on:click=move |_| ctx.cancel()>"Cancel"</button>
-                </div>
-            </Show>
+            <BusyBar jobs=ctx.jobs cancel=move || ctx.cancel() only=PREPARING />
             {move || ctx.error.get().map(|e| view! { <p class="error" role="alert" data-testid="imdb-error">{e}</p> })}
-        </section>
+        </Section>
     }
 }

@@ -4,10 +4,11 @@
 
 use leptos::prelude::*;
 
-use super::state::ICtx;
+use super::state::{ICtx, TRAINING};
 use crate::core::imdb::baseline::BaselineReport;
 use crate::core::imdb::reported::REPORTED;
-use crate::ui::widgets::progress::Progress;
+use crate::ui::design::Section;
+use crate::ui::widgets::progress::BusyBar;
 
 /// "88.85" (percent, two decimals) or "—" for an empty split.
 fn pct(v: Option<f64>) -> String {
@@ -99,11 +100,6 @@ fn details(r: &BaselineReport) -> impl IntoView {
 
 #[component]
 pub fn BaselinesPanel(ctx: ICtx) -> impl IntoView {
-    // A memo, so the busy row (and its Cancel button) is drawn once per job, not on every progress tick.
-    let busy = Memo::new(move |_| {
-        ctx.busy
-            .with(|b| b.as_ref().is_some_and(|b| b.what == "train"))
-    });
     let num = move |sig: RwSignal<f64>, what: &'static str| {
         move |ev: leptos::ev::Event| match event_target_value(&ev).trim().parse::<f64>() {
             Ok(v) if v > 0.0 && v.is_finite() => sig.set(v),
@@ -120,8 +116,7 @@ pub fn BaselinesPanel(ctx: ICtx) -> impl IntoView {
                 .set(Some("max_iter must be a whole number above 0.".into())),
         };
     view! {
-        <section class="panel" aria-labelledby="baselines-h">
-            <h2 id="baselines-h">"3 · Baselines"</h2>
+        <Section title="Baselines" heading_id="baselines-h">
             <p>
                 "The reference baseline script: " <code>"CountVectorizer()"</code> " (lowercase, tokens of two or more word characters, raw counts) and "
                 <code>"LogisticRegression(max_iter=1000)"</code> " (L2, C = 1, lbfgs), fitted on train.csv; "
@@ -153,13 +148,7 @@ pub fn BaselinesPanel(ctx: ICtx) -> impl IntoView {
                         disabled=move || ctx.prepared.get().is_none()>"Train baselines"</button>
                 </div>
             </div>
-            <Show when=move || busy.get()>
-                <div class="busy" role="status">
-                    <span>{move || ctx.busy.with(|b| b.as_ref().map(|b| b.label.clone()).unwrap_or_default())}</span>
-                    <Progress value=Signal::derive(move || ctx.busy.get().filter(|b| b.what == "train").map(|b| b.value)) label="Training the baselines" />
-                    <button type="button" on:click=move |_| ctx.cancel()>"Cancel"</button>
-                </div>
-            </Show>
+            <BusyBar jobs=ctx.jobs cancel=move || ctx.cancel() only=TRAINING />
             {move || ctx.train_error.get().map(|e| view! { <p class="error" role="alert" data-testid="train-error">{e}</p> })}
             <div class="table-wrap">
                 <table class="data baselines" data-testid="baseline-table">
@@ -187,6 +176,6 @@ pub fn BaselinesPanel(ctx: ICtx) -> impl IntoView {
                 "The fine-tuned transformers gain about 3–6 points over the bag-of-words baseline at 66M–395M parameters and minutes of GPU time."
             </p>
             {move || ctx.report.get().map(|r| details(&r))}
-        </section>
+        </Section>
     }
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::state::ICtx;
 use crate::core::imdb::record::{compare, RunRecord};
+use crate::ui::design::Section;
 use crate::web::files::download;
 
 fn short(h: &str) -> String {
@@ -89,8 +90,7 @@ pub fn HistoryPanel(ctx: ICtx) -> impl IntoView {
         }
     };
     view! {
-        <section class="panel" aria-labelledby="history-h">
-            <h2 id="history-h">"4 · Reproducibility"</h2>
+        <Section title="Reproducibility" heading_id="history-h">
             <p class="hint">
                 "Every run records what it used (archive hash, seed, sizes, shuffles, the vectorizer and the fit settings) and what it made "
                 "(rows, class balance and SHA-256 per file, accuracies). A rerun is compared with the run before it."
@@ -120,6 +120,6 @@ pub fn HistoryPanel(ctx: ICtx) -> impl IntoView {
                     </table>
                 </div>
             </Show>
-        </section>
+        </Section>
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::state::ICtx;
 use crate::core::imdb::jobs::PrepareSummary;
 use crate::core::imdb::prepare::SplitStats;
+use crate::ui::design::Section;
 use crate::web::files::download_blob;
 
 fn thousands(n: usize) -> String {
@@ -92,59 +93,65 @@ fn archive_line(p: &PrepareSummary) -> String {
 
 #[component]
 pub fn SplitsPanel(ctx: ICtx) -> impl IntoView {
-    move || {
-        ctx.prepared.get().map(|p| {
-            let rows: Vec<_> = p
-                .stats
-                .iter()
-                .cloned()
-                .enumerate()
-                .map(|(k, st)| split_row(ctx, k, st))
-                .collect();
-            let notes: Vec<_> = p.notes.iter().map(|n| view! { <li class="finding">{n.clone()}</li> }).collect();
-            let s = p.settings;
-            view! {
-                <section class="panel" aria-labelledby="splits-h">
-                    <h2 id="splits-h">"2 · The splits"</h2>
-                    <p class="hint">{archive_line(&p)}</p>
-                    <p class="hint">
-                        "Archive SHA-256: " <code class="hash" data-testid="sha256-archive">{p.archive.sha256.clone()}</code>
-                    </p>
-                    <div class="table-wrap">
-                        <table class="data">
-                            <caption class="sr-only">"The three split files"</caption>
-                            <thead>
-                                <tr>
-                                    <th scope="col">"File"</th>
-                                    <th scope="col">"Rows"</th>
-                                    <th scope="col">"Positive / negative"</th>
-                                    <th scope="col">"Positive share"</th>
-                                    <th scope="col">"Characters: mean / median / min / max"</th>
-                                    <th scope="col">"Words (mean)"</th>
-                                    <th scope="col">"SHA-256"</th>
-                                    <th scope="col">"Download"</th>
-                                </tr>
-                            </thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
-                    <ul class="findings">{notes}</ul>
-                    <p class="hint">
-                        {format!(
-                            "Seed {}, {} shuffle{}, sizes {} / {} / {}. ",
-                            s.seed,
-                            s.shuffles,
-                            if s.shuffles == 1 { "" } else { "s" },
-                            thousands(s.train),
-                            thousands(s.validation),
-                            thousands(s.test)
-                        )}
-                        "Columns text,label; quoted and ended exactly as pandas' to_csv(index=False) writes them. "
-                        "Check them against the reference script's files:"
-                    </p>
-                    <pre class="code"><code>"python download_prepare_dataset.py   # writes train.csv, validation.csv, test.csv\nsha256sum train.csv validation.csv test.csv"</code></pre>
-                </section>
-            }
-        })
+    view! {
+        <Section title="The splits" heading_id="splits-h">
+            {move || {
+                ctx.prepared.get().map(|p| {
+                    let rows: Vec<_> = p
+                        .stats
+                        .iter()
+                        .cloned()
+                        .enumerate()
+                        .map(|(k, st)| split_row(ctx, k, st))
+                        .collect();
+                    let notes: Vec<_> = p.notes.iter().map(|n| view! { <li class="finding">{n.clone()}</li> }).collect();
+                    let s = p.settings;
+                    view! {
+                        <>
+                            <p class="hint">{archive_line(&p)}</p>
+                            <p class="hint">
+                                "Archive SHA-256: " <code class="hash" data-testid="sha256-archive">{p.archive.sha256.clone()}</code>
+                            </p>
+                            <div class="table-wrap">
+                                <table class="data">
+                                    <caption class="sr-only">"The three split files"</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"File"</th>
+                                            <th scope="col">"Rows"</th>
+                                            <th scope="col">"Positive / negative"</th>
+                                            <th scope="col">"Positive share"</th>
+                                            <th scope="col">"Characters: mean / median / min / max"</th>
+                                            <th scope="col">"Words (mean)"</th>
+                                            <th scope="col">"SHA-256"</th>
+                                            <th scope="col">"Download"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                            </div>
+                            <ul class="findings">{notes}</ul>
+                            <p class="hint">
+                                {format!(
+                                    "Seed {}, {} shuffle{}, sizes {} / {} / {}. ",
+                                    s.seed,
+                                    s.shuffles,
+                                    if s.shuffles == 1 { "" } else { "s" },
+                                    thousands(s.train),
+                                    thousands(s.validation),
+                                    thousands(s.test)
+                                )}
+                                "Columns text,label; quoted and ended exactly as pandas' to_csv(index=False) writes them. "
+                                "Check them against the reference script's files:"
+                            </p>
+                            <pre class="code"><code>"python download_prepare_dataset.py   # writes train.csv, validation.csv, test.csv\nsha256sum train.csv validation.csv test.csv"</code></pre>
+                        </>
+                    }
+                })
+            }}
+            <Show when=move || ctx.prepared.with(Option::is_none)>
+                <p class="hint">"No splits yet: pick the archive above, and train.csv, validation.csv and test.csv appear here with their hashes."</p>
+            </Show>
+        </Section>
     }
 }

@@ -11,6 +11,7 @@ use crate::core::imdb::logreg::Settings as LogRegSettings;
 use crate::core::imdb::prepare::SplitSettings;
 use crate::core::imdb::record::{BaselineRun, RunRecord, SplitId};
 use crate::core::job::Ended;
+use crate::ui::jobs::{Jobs, Ticket};
 use crate::web::storage;
 use crate::web::worker;
 
@@ -19,13 +20,9 @@ const KEY_RUNS: &str = "datalab.imdb.runs";
 /// Runs kept in the history.
 const MAX_RUNS: usize = 30;
 
-/// A job in progress.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Busy {
-    pub what: &'static str,
-    pub value: f64,
-    pub label: String,
-}
+/// The labels of the page's two jobs (each panel shows the busy bar of its own).
+pub const PREPARING: &str = "Preparing the splits";
+pub const TRAINING: &str = "Training the baselines";
 
 /// Signals shared by the page's panels.
 #[derive(Clone, Copy)]
@@ -37,7 +34,8 @@ pub struct ICtx {
     pub shuffles: RwSignal<usize>,
     pub file: StoredValue<Option<File>, LocalStorage>,
     pub file_name: RwSignal<Option<String>>,
-    pub busy: RwSignal<Option<Busy>>,
+    /// The page's jobs: preparing and training (one at a time).
+    pub jobs: Jobs,
     /// What went wrong with the archive or the splits.
     pub error: RwSignal<Option<String>>,
     pub prepared: RwSignal<Option<PrepareSummary>>,
@@ -52,8 +50,6 @@ pub struct ICtx {
     pub runs: RwSignal<Vec<RunRecord>>,
     /// The run the splits on the page belong to.
     pub current_run: RwSignal<Option<u32>>,
-    /// Counts started jobs: a job that was replaced by a newer one drops its result.
-    generation: StoredValue<u64>,
 }
 
 impl ICtx {
@@ -71,7 +67,7 @@ impl ICtx {
             shuffles: RwSignal::new(d.shuffles),
             file: StoredValue::new_local(None),
             file_name: RwSignal::new(None),
-            busy: RwSignal::new(None),
+            jobs: Jobs::new(),
             error: RwSignal::new(None),
             prepared: RwSignal::new(None),
             blobs: StoredValue::new_local(Vec::new()),
@@ -83,7 +79,6 @@ impl ICtx {
             train_error: RwSignal::new(None),
             runs: RwSignal::new(runs),
             current_run: RwSignal::new(None),
-            generation: StoredValue::new(0),
         }
     }
 
@@ -105,36 +100,14 @@ impl ICtx {
         }
     }
 
-    /// Starts a job: ends a running one, and returns the new job's number.
-    fn start(&self, what: &'static str) -> u64 {
-        if self.busy.get_untracked().is_some() {
+    /// Starts a job, ending one that runs (its worker is stopped; its answer is dropped).
+    fn start(&self, label: &'static str) -> Ticket {
+        if self.jobs.cancel() {
             worker::cancel();
         }
-        self.generation.update_value(|g| *g += 1);
-        self.busy.set(Some(Busy {
-            what,
-            value: 0.0,
-            label: "Starting the worker".into(),
-        }));
-        self.generation.get_value()
-    }
-
-    /// Whether job `g` is still the latest (a replaced job's answer is dropped).
-    fn current(&self, g: u64) -> bool {
-        self.generation.get_value() == g
-    }
-
-    fn progress(self, what: &'static str, g: u64) -> impl Fn(f64, Option<String>) + 'static {
-        move |value, label| {
-            if !self.current(g) {
-                return;
-            }
-            self.busy.set(Some(Busy {
-                what,
-                value,
-                label: label.unwrap_or_default(),
-            }))
-        }
+        let t = self.jobs.start(label);
+        t.stage(0.0, Some("Starting the worker".into()));
+        t
     }
 
     fn save_runs(&self) {
@@ -240,13 +213,13 @@ impl ICtx {
         let settings = self.split_settings();
         self.error.set(None);
         self.train_error.set(None);
-        let g = self.start("prepare");
+        let t = self.start(PREPARING);
         spawn_local(async move {
-            let result = worker::imdb::prepare(&file, &settings, self.progress("prepare", g)).await;
-            if !self.current(g) {
+            let result = worker::imdb::prepare(&file, &settings, move |v, l| t.stage(v, l)).await;
+            if t.cancelled() {
                 return;
             }
-            self.busy.set(None);
+            t.end();
             match result {
                 Ok(p) => {
                     self.blobs.set_value(p.files);
@@ -280,13 +253,13 @@ impl ICtx {
         }
         let settings = self.logreg_settings();
         self.train_error.set(None);
-        let g = self.start("train");
+        let t = self.start(TRAINING);
         spawn_local(async move {
-            let result = worker::imdb::train(&blobs, &settings, self.progress("train", g)).await;
-            if !self.current(g) {
+            let result = worker::imdb::train(&blobs, &settings, move |v, l| t.stage(v, l)).await;
+            if t.cancelled() {
                 return;
             }
-            self.busy.set(None);
+            t.end();
             match result {
                 Ok(rep) => {
                     self.record_baselines(&rep);

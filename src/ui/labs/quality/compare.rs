@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 
 use super::gates::run_gates_on;
 use super::state::QCtx;
+use crate::ui::design::Section;
 use crate::ui::labs::workspace::state::rows_of;
 
 #[component]
@@ -42,8 +43,7 @@ pub fn ComparePanel(q: QCtx) -> impl IntoView {
         })
     };
     view! {
-        <section class="panel" aria-labelledby="cmp-h">
-            <h2 id="cmp-h">"3 · Compare two versions (quality drift)"</h2>
+        <Section title="Compare two versions (quality drift)" heading_id="cmp-h">
             <p class="hint">"Runs the same gates over another version and shows its pass rates and scores beside this one's in the scorecard."</p>
             <div class="controls">
                 <label class="field-label" for="cmp-version">"Version to compare with"</label>
@@ -51,12 +51,12 @@ pub fn ComparePanel(q: QCtx) -> impl IntoView {
                     <option value="">"— choose —"</option>
                     {options}
                 </select>
-                <button type="button" on:click=compare disabled=move || q.ws.busy.with(Option::is_some)>"Compare"</button>
+                <button type="button" on:click=compare disabled=move || q.ws.jobs.is_busy()>"Compare"</button>
                 {move || q.compare.get().map(|(id, _)| view! {
                     <span class="hint">{format!("Compared with {id}. ")}</span>
                     <button type="button" on:click=move |_| q.compare.set(None)>"Stop comparing"</button>
                 })}
             </div>
-        </section>
+        </Section>
     }
 }

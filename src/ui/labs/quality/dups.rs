@@ -13,6 +13,7 @@ use crate::core::dataset::transform::drop_rows;
 use crate::core::quality::dedup::{removals, shared_spans, Cluster, KeepPolicy, NearDupParams};
 use crate::core::quality::jobs::{DuplicateReport, Job, Outcome};
 use crate::core::quality::minhash::{candidate_probability, clusters, optimal_bands};
+use crate::ui::design::Section;
 use crate::ui::labs::workspace::state::derive;
 use crate::ui::widgets::s_curve::SCurve;
 use crate::web::files::download;
@@ -239,8 +240,7 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
     let curve = Signal::derive(move || q.params.with(|p| (p.bands, p.rows, p.threshold)));
 
     view! {
-        <section class="panel" aria-labelledby="dups-h">
-            <h2 id="dups-h">"4 · Exact and near duplicates"</h2>
+        <Section title="Exact and near duplicates" heading_id="dups-h">
             <p class="hint">
                 "Exact duplicates are rows equal once case, spacing and punctuation are ignored. Near duplicates are found with MinHash: "
                 "each row becomes a set of word n-grams (shingles), a signature of minimum hashes estimates how much two sets overlap (Jaccard), "
@@ -278,7 +278,7 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
             </div>
             <div class="buttons">
                 <button type="button" class="primary" on:click=find
-                    disabled=move || q.ws.busy.with(Option::is_some) || problem().is_some()>"Find duplicates"</button>
+                    disabled=move || q.ws.jobs.is_busy() || problem().is_some()>"Find duplicates"</button>
                 <button type="button" on:click=export disabled=move || q.dups.with(Option::is_none)>"Export duplicates"</button>
             </div>
             {move || q.dups.get().map(|(id, r)| {
@@ -334,7 +334,7 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
                                 view! { <option value=v selected=move || q.keep.get() == k>{k.label()}</option> }
                             }).collect_view()}
                         </select>
-                        <button type="button" on:click=remove disabled=move || q.ws.busy.with(Option::is_some)>"Remove duplicates as a new version"</button>
+                        <button type="button" on:click=remove disabled=move || q.ws.jobs.is_busy()>"Remove duplicates as a new version"</button>
                     </div>
                     <ol class="dup-clusters">{shown}</ol>
                     {(pages > 1).then(|| view! {
@@ -346,6 +346,6 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
                     })}
                 }
             })}
-        </section>
+        </Section>
     }
 }

@@ -10,6 +10,7 @@ use super::state::{percent, run_job, QCtx};
 use crate::core::quality::gates::{Gate, GateConfig};
 use crate::core::quality::jobs::{Job, Outcome};
 use crate::core::tokenize::encodings::{EncodingSpec, ENCODINGS};
+use crate::ui::design::Section;
 use crate::ui::labs::tokenizer::engine;
 
 /// A number input bound to one field of the gate configuration.
@@ -145,8 +146,7 @@ pub fn GatesPanel(q: QCtx) -> impl IntoView {
         })
     };
     view! {
-        <section class="panel" aria-labelledby="gates-h">
-            <h2 id="gates-h">"1 · Gates"</h2>
+        <Section title="Gates" heading_id="gates-h">
             <p class="hint">
                 "Each gate looks at one row and says whether it passes, why not, and a score from 0 (clearly bad) to 1 (clean). "
                 "They are cheap proxies that point at rows a person should read, not judges. Change any setting and run again; "
@@ -187,7 +187,7 @@ pub fn GatesPanel(q: QCtx) -> impl IntoView {
             </details>
             <div class="buttons">
                 <button type="button" class="primary" on:click=run
-                    disabled=move || q.ws.busy.with(Option::is_some)>"Run gates"</button>
+                    disabled=move || q.ws.jobs.is_busy()>"Run gates"</button>
             </div>
             {move || q.gates.get().map(|(id, run)| view! {
                 <div class="stats">
@@ -215,6 +215,6 @@ pub fn GatesPanel(q: QCtx) -> impl IntoView {
             {move || stale().then(|| view! {
                 <p class="note" role="status">"The settings or the current version changed since this run: run the gates again to update it."</p>
             })}
-        </section>
+        </Section>
     }
 }

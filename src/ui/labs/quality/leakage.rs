@@ -13,6 +13,7 @@ use crate::core::dataset::record::clip;
 use crate::core::dataset::transform::drop_rows;
 use crate::core::quality::dedup::LeakKind;
 use crate::core::quality::jobs::{Job, Outcome};
+use crate::ui::design::Section;
 use crate::ui::labs::workspace::state::{derive, quarantine_of, rows_of, switch_to};
 
 /// Leaks listed at most (all are removed, and counted).
@@ -133,8 +134,7 @@ pub fn LeakagePanel(q: QCtx) -> impl IntoView {
         })
     };
     view! {
-        <section class="panel" aria-labelledby="leak-h">
-            <h2 id="leak-h">"5 · Leakage between splits"</h2>
+        <Section title="Leakage between splits" heading_id="leak-h">
             <p class="hint">
                 "Import the training and the test split as two versions (in the workspace lab, or above), choose them here, and check: "
                 "every training row that is an exact or near duplicate of a test row is listed (same shingles, threshold and banding as section 4)."
@@ -150,7 +150,7 @@ pub fn LeakagePanel(q: QCtx) -> impl IntoView {
                     <option value="">"— choose —"</option>
                     {move || options(test)}
                 </select>
-                <button type="button" class="primary" on:click=check disabled=move || q.ws.busy.with(Option::is_some)>"Check leakage"</button>
+                <button type="button" class="primary" on:click=check disabled=move || q.ws.jobs.is_busy()>"Check leakage"</button>
             </div>
             {move || q.leaks.get().map(|(a, b, r)| {
                 let (tr, te) = rows_cache.get_value().unwrap_or_default();
@@ -196,10 +196,10 @@ pub fn LeakagePanel(q: QCtx) -> impl IntoView {
                                 <tbody>{items}</tbody>
                             </table>
                         </div>
-                        <button type="button" on:click=remove disabled=move || q.ws.busy.with(Option::is_some)>"Remove leaked rows from the training split"</button>
+                        <button type="button" on:click=remove disabled=move || q.ws.jobs.is_busy()>"Remove leaked rows from the training split"</button>
                     })}
                 }
             })}
-        </section>
+        </Section>
     }
 }

@@ -13,6 +13,7 @@ use crate::core::dataset::transform::drop_rows;
 use crate::core::quality::gates::Gate;
 use crate::core::quality::scorecard::{first_word, rows_flagged_by, Dimension, GateRun};
 use crate::core::stats::{histogram, Bin};
+use crate::ui::design::Section;
 use crate::ui::labs::workspace::state::derive;
 use crate::ui::widgets::histogram::PairedHistogram;
 
@@ -154,181 +155,187 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
         });
     };
 
-    move || {
-        q.gates.get().map(|(_, run)| {
-            let compare = q.compare.get().map(|(_, r)| r);
-            let per_gate = run
-                .config
-                .enabled
-                .iter()
-                .map(|&g| {
-                    let flagged = run.report.per_gate.iter().find(|(x, _)| *x == g).map_or(0, |x| x.1);
-                    let rate = 1.0 - flagged as f64 / run.report.rows.max(1) as f64;
-                    let other = compare.as_ref().map(|c| {
-                        let f = c.report.per_gate.iter().find(|(x, _)| *x == g).map_or(0, |x| x.1);
-                        1.0 - f as f64 / c.report.rows.max(1) as f64
-                    });
-                    let example = run
-                        .report
-                        .flagged
+    view! {
+        <Section title="Scorecard" heading_id="score-h">
+            {move || {
+                q.gates.get().map(|(_, run)| {
+                    let compare = q.compare.get().map(|(_, r)| r);
+                    let per_gate = run
+                        .config
+                        .enabled
                         .iter()
-                        .find_map(|(_, fs)| fs.iter().find(|f| f.gate == g))
-                        .map(|f| f.reason.clone())
-                        .unwrap_or_default();
-                    let r2 = run.clone();
-                    let drill = move |_| {
-                        let rows = rows_flagged_by(&r2.report, &[g]);
-                        q.show(format!("Rows flagged by “{}”", g.label()), with_reasons(&r2, rows));
-                    };
-                    let checked = move || remove_gates.with(|v| v.contains(&g));
-                    view! {
-                        <tr data-gate=g.id()>
-                            <th scope="row">{g.label()}</th>
-                            <td class="num">{percent(rate)}</td>
-                            <td class="num">
-                                <button type="button" class="link" on:click=drill disabled=flagged == 0
-                                    aria-label=format!("Show the {flagged} rows flagged by {}", g.label())>{flagged}</button>
-                            </td>
-                            {compare.is_some().then(|| {
-                                let o = other.unwrap_or(1.0);
-                                view! {
-                                    <td class="num">{percent(o)}</td>
-                                    <td class="num">{format!("{:+.1}", (o - rate) * 100.0)}</td>
-                                }
-                            })}
-                            <td class="reason">{example}</td>
-                            <td>
-                                <input type="checkbox" prop:checked=checked
-                                    aria-label=format!("Remove rows flagged by {} when cleaning", g.label())
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        remove_gates.update(|v| {
-                                            v.retain(|x| *x != g);
-                                            if on { v.push(g); }
-                                        });
-                                    } />
-                            </td>
-                        </tr>
-                    }
-                })
-                .collect_view();
-            let (valid, quarantined) = (q.ws.rows.with(|r| r.len()), q.ws.quarantine.with(|r| r.len()));
-            let dims = run
-                .dimensions
-                .iter()
-                .map(|&(d, score)| {
-                    let other = compare
-                        .as_ref()
-                        .and_then(|c| c.dimensions.iter().find(|x| x.0 == d).map(|x| x.1));
-                    let r2 = run.clone();
-                    let drill = move |_| {
-                        if d == Dimension::Diversity {
-                            q.show("Diversity is measured over the whole batch: see the first words below and the duplicates section.", Vec::new());
-                        } else {
-                            let rows = rows_flagged_by(&r2.report, d.gates());
-                            q.show(format!("Rows lowering “{}”", d.label()), with_reasons(&r2, rows));
-                        }
-                    };
-                    let pct = (score * 100.0).round();
-                    view! {
-                        <li class="dim" title=d.explain()>
-                            <span class="dim-name">{d.label()}</span>
-                            <span class="dim-bar"><span class="dim-fill" style:width=format!("{pct}%")></span></span>
-                            <button type="button" class="link" on:click=drill
-                                aria-label=format!("{}: {:.0} of 100 — show the rows behind it", d.label(), pct)
-                                data-testid=format!("dim-{}", serde_json::to_value(d).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())>
-                                {format!("{pct:.0}")}
-                            </button>
-                            {other.map(|o| view! { <span class="hint">{format!(" (compared: {:.0})", o * 100.0)}</span> })}
-                            <span class="hint dim-how">{d.explain()}</span>
-                        </li>
-                    }
-                })
-                .collect_view();
-            let total = run.report.rows.max(1);
-            let verbs = run
-                .first_words
-                .iter()
-                .take(15)
-                .map(|(w, n)| {
-                    let (w, n) = (w.clone(), *n);
-                    let r2 = run.clone();
-                    let word = w.clone();
-                    let drill = move |_| {
-                        let rows = q.ws.rows.get_untracked();
-                        let hits: Vec<usize> = rows
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, r)| first_word(&r.instruction).unwrap_or_default() == word)
-                            .map(|(i, _)| i)
-                            .collect();
-                        q.show(format!("Instructions that start with “{word}”"), with_reasons(&r2, hits));
-                    };
-                    let share = n as f64 / total as f64;
-                    let label = if w.is_empty() { "(none)".to_string() } else { w };
-                    view! {
-                        <li class="dim">
-                            <span class="dim-name mono">{label.clone()}</span>
-                            <span class="dim-bar"><span class="dim-fill gold" style:width=format!("{:.1}%", share * 100.0)></span></span>
-                            <button type="button" class="link" on:click=drill
-                                aria-label=format!("Show the {n} instructions that start with {label}")>{n}</button>
-                        </li>
-                    }
-                })
-                .collect_view();
-            let distinct = run.first_words.len();
-            view! {
-                <section class="panel" aria-labelledby="score-h">
-                    <h2 id="score-h">"2 · Scorecard"</h2>
-                    <p class="hint">"Every count is a button: it lists the rows behind it, with their reasons, below."</p>
-                    <div class="table-wrap">
-                        <table class="quality">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Gate"</th>
-                                    <th scope="col">"Pass rate"</th>
-                                    <th scope="col">"Flagged rows"</th>
-                                    {compare.is_some().then(|| view! {
-                                        <th scope="col">"Compared version"</th>
-                                        <th scope="col">"Drift (points)"</th>
+                        .map(|&g| {
+                            let flagged = run.report.per_gate.iter().find(|(x, _)| *x == g).map_or(0, |x| x.1);
+                            let rate = 1.0 - flagged as f64 / run.report.rows.max(1) as f64;
+                            let other = compare.as_ref().map(|c| {
+                                let f = c.report.per_gate.iter().find(|(x, _)| *x == g).map_or(0, |x| x.1);
+                                1.0 - f as f64 / c.report.rows.max(1) as f64
+                            });
+                            let example = run
+                                .report
+                                .flagged
+                                .iter()
+                                .find_map(|(_, fs)| fs.iter().find(|f| f.gate == g))
+                                .map(|f| f.reason.clone())
+                                .unwrap_or_default();
+                            let r2 = run.clone();
+                            let drill = move |_| {
+                                let rows = rows_flagged_by(&r2.report, &[g]);
+                                q.show(format!("Rows flagged by “{}”", g.label()), with_reasons(&r2, rows));
+                            };
+                            let checked = move || remove_gates.with(|v| v.contains(&g));
+                            view! {
+                                <tr data-gate=g.id()>
+                                    <th scope="row">{g.label()}</th>
+                                    <td class="num">{percent(rate)}</td>
+                                    <td class="num">
+                                        <button type="button" class="link" on:click=drill disabled=flagged == 0
+                                            aria-label=format!("Show the {flagged} rows flagged by {}", g.label())>{flagged}</button>
+                                    </td>
+                                    {compare.is_some().then(|| {
+                                        let o = other.unwrap_or(1.0);
+                                        view! {
+                                            <td class="num">{percent(o)}</td>
+                                            <td class="num">{format!("{:+.1}", (o - rate) * 100.0)}</td>
+                                        }
                                     })}
-                                    <th scope="col">"Example reason"</th>
-                                    <th scope="col">"Remove when cleaning"</th>
+                                    <td class="reason">{example}</td>
+                                    <td>
+                                        <input type="checkbox" prop:checked=checked
+                                            aria-label=format!("Remove rows flagged by {} when cleaning", g.label())
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                remove_gates.update(|v| {
+                                                    v.retain(|x| *x != g);
+                                                    if on { v.push(g); }
+                                                });
+                                            } />
+                                    </td>
                                 </tr>
-                            </thead>
-                            <tbody>
-                                <tr>
-                                    <th scope="row">"Schema complete"</th>
-                                    <td class="num">{percent(valid as f64 / (valid + quarantined).max(1) as f64)}</td>
-                                    <td class="num">{quarantined}</td>
-                                    {compare.is_some().then(|| view! { <td></td><td></td> })}
-                                    <td class="reason">"Rows that failed the schema are held in the workspace's quarantine and are not gated."</td>
-                                    <td></td>
-                                </tr>
-                                {per_gate}
-                            </tbody>
-                        </table>
-                    </div>
-                    <div class="buttons">
-                        <button type="button" on:click=clean disabled=move || q.ws.busy.with(Option::is_some)>
-                            "Remove flagged rows as a new version"
-                        </button>
-                    </div>
-                    <h3>"Quality dimensions (0–100)"</h3>
-                    <ul class="dims">{dims}</ul>
-                    <h3>"Lengths"</h3>
-                    <div class="two-col">
-                        <LengthHistogram q=q run=run.clone() field="instruction" lengths=|r| &r.instruction_chars />
-                        <LengthHistogram q=q run=run.clone() field="output" lengths=|r| &r.output_chars />
-                    </div>
-                    <h3>"Task diversity: first words of instructions"</h3>
-                    <p class="hint">{format!(
-                        "{distinct} different first words; {} rows exactly duplicate an earlier row (case, spacing and punctuation ignored).",
-                        run.exact_duplicates
-                    )}</p>
-                    <ul class="dims">{verbs}</ul>
-                </section>
-            }
-        })
+                            }
+                        })
+                        .collect_view();
+                    let (valid, quarantined) = (q.ws.rows.with(|r| r.len()), q.ws.quarantine.with(|r| r.len()));
+                    let dims = run
+                        .dimensions
+                        .iter()
+                        .map(|&(d, score)| {
+                            let other = compare
+                                .as_ref()
+                                .and_then(|c| c.dimensions.iter().find(|x| x.0 == d).map(|x| x.1));
+                            let r2 = run.clone();
+                            let drill = move |_| {
+                                if d == Dimension::Diversity {
+                                    q.show("Diversity is measured over the whole batch: see the first words below and the duplicates section.", Vec::new());
+                                } else {
+                                    let rows = rows_flagged_by(&r2.report, d.gates());
+                                    q.show(format!("Rows lowering “{}”", d.label()), with_reasons(&r2, rows));
+                                }
+                            };
+                            let pct = (score * 100.0).round();
+                            view! {
+                                <li class="dim" title=d.explain()>
+                                    <span class="dim-name">{d.label()}</span>
+                                    <span class="dim-bar"><span class="dim-fill" style:width=format!("{pct}%")></span></span>
+                                    <button type="button" class="link" on:click=drill
+                                        aria-label=format!("{}: {:.0} of 100 — show the rows behind it", d.label(), pct)
+                                        data-testid=format!("dim-{}", serde_json::to_value(d).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())>
+                                        {format!("{pct:.0}")}
+                                    </button>
+                                    {other.map(|o| view! { <span class="hint">{format!(" (compared: {:.0})", o * 100.0)}</span> })}
+                                    <span class="hint dim-how">{d.explain()}</span>
+                                </li>
+                            }
+                        })
+                        .collect_view();
+                    let total = run.report.rows.max(1);
+                    let verbs = run
+                        .first_words
+                        .iter()
+                        .take(15)
+                        .map(|(w, n)| {
+                            let (w, n) = (w.clone(), *n);
+                            let r2 = run.clone();
+                            let word = w.clone();
+                            let drill = move |_| {
+                                let rows = q.ws.rows.get_untracked();
+                                let hits: Vec<usize> = rows
+                                    .iter()
+                                    .enumerate()
+                                    .filter(|(_, r)| first_word(&r.instruction).unwrap_or_default() == word)
+                                    .map(|(i, _)| i)
+                                    .collect();
+                                q.show(format!("Instructions that start with “{word}”"), with_reasons(&r2, hits));
+                            };
+                            let share = n as f64 / total as f64;
+                            let label = if w.is_empty() { "(none)".to_string() } else { w };
+                            view! {
+                                <li class="dim">
+                                    <span class="dim-name mono">{label.clone()}</span>
+                                    <span class="dim-bar"><span class="dim-fill gold" style:width=format!("{:.1}%", share * 100.0)></span></span>
+                                    <button type="button" class="link" on:click=drill
+                                        aria-label=format!("Show the {n} instructions that start with {label}")>{n}</button>
+                                </li>
+                            }
+                        })
+                        .collect_view();
+                    let distinct = run.first_words.len();
+                    view! {
+                        <>
+                            <p class="hint">"Every count is a button: it lists the rows behind it, with their reasons, below."</p>
+                            <div class="table-wrap">
+                                <table class="quality">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Gate"</th>
+                                            <th scope="col">"Pass rate"</th>
+                                            <th scope="col">"Flagged rows"</th>
+                                            {compare.is_some().then(|| view! {
+                                                <th scope="col">"Compared version"</th>
+                                                <th scope="col">"Drift (points)"</th>
+                                            })}
+                                            <th scope="col">"Example reason"</th>
+                                            <th scope="col">"Remove when cleaning"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        <tr>
+                                            <th scope="row">"Schema complete"</th>
+                                            <td class="num">{percent(valid as f64 / (valid + quarantined).max(1) as f64)}</td>
+                                            <td class="num">{quarantined}</td>
+                                            {compare.is_some().then(|| view! { <td></td><td></td> })}
+                                            <td class="reason">"Rows that failed the schema are held in the workspace's quarantine and are not gated."</td>
+                                            <td></td>
+                                        </tr>
+                                        {per_gate}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <div class="buttons">
+                                <button type="button" on:click=clean disabled=move || q.ws.jobs.is_busy()>
+                                    "Remove flagged rows as a new version"
+                                </button>
+                            </div>
+                            <h3>"Quality dimensions (0–100)"</h3>
+                            <ul class="dims">{dims}</ul>
+                            <h3>"Lengths"</h3>
+                            <div class="two-col">
+                                <LengthHistogram q=q run=run.clone() field="instruction" lengths=|r| &r.instruction_chars />
+                                <LengthHistogram q=q run=run.clone() field="output" lengths=|r| &r.output_chars />
+                            </div>
+                            <h3>"Task diversity: first words of instructions"</h3>
+                            <p class="hint">{format!(
+                                "{distinct} different first words; {} rows exactly duplicate an earlier row (case, spacing and punctuation ignored).",
+                                run.exact_duplicates
+                            )}</p>
+                            <ul class="dims">{verbs}</ul>
+                        </>
+                    }
+                })
+            }}
+            <Show when=move || q.gates.with(Option::is_none)>
+                <p class="hint">"No scorecard yet: run the gates above on the current version."</p>
+            </Show>
+        </Section>
     }
 }

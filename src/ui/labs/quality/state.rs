@@ -13,8 +13,8 @@ use crate::core::quality::jobs::{
     pack_rows, packed_len, DuplicateReport, Job, LeakageReport, Outcome,
 };
 use crate::core::quality::scorecard::{merge_runs, GateRun};
+use crate::ui::jobs::{Slice, Ticket};
 use crate::ui::labs::workspace::state::Ctx;
-use crate::web::tick::{now_ms, yield_now};
 use crate::web::worker;
 
 /// Rows to look at, and why (what the student clicked).
@@ -77,27 +77,22 @@ impl QCtx {
 
 /// The rows packed for the worker ([`pack_rows`]) into a JS buffer, built in ~12 ms slices so the page
 /// keeps drawing; `None` if the job was cancelled meanwhile.
-async fn packed(ctx: Ctx, job: u64, parts: &[&[Record]]) -> Option<js_sys::Uint8Array> {
+async fn packed(job: Ticket, parts: &[&[Record]]) -> Option<js_sys::Uint8Array> {
     let total: usize = parts.iter().map(|p| p.len()).sum();
     let len: usize = parts.iter().map(|p| packed_len(p)).sum();
     let out = js_sys::Uint8Array::new_with_length(len as u32);
     let mut buf = Vec::with_capacity(1 << 20);
     let (mut at, mut done) = (0u32, 0usize);
-    let mut slice = now_ms();
+    let mut slice = Slice::new();
     for chunk in parts.iter().flat_map(|p| p.chunks(256)) {
         buf.clear();
         pack_rows(chunk, &mut buf);
         out.subarray(at, at + buf.len() as u32).copy_from(&buf);
         at += buf.len() as u32;
         done += chunk.len();
-        if now_ms() - slice > 12.0 {
-            ctx.progress(job, 0.05 * done as f64 / total.max(1) as f64);
-            yield_now().await;
-            if ctx.cancelled(job) {
-                return None;
-            }
-            slice = now_ms();
-        }
+        job.slice(&mut slice, 0.05 * done as f64 / total.max(1) as f64)
+            .await
+            .ok()?;
     }
     Some(out)
 }
@@ -116,9 +111,9 @@ pub async fn run_job(
     keep: Option<&str>,
 ) -> Option<Outcome> {
     let ctx = q.ws;
-    let id = ctx.start_job(label);
+    let id = ctx.jobs.start(label);
     let ranks = ranks.as_deref().map(Vec::as_slice);
-    let progress = move |p| ctx.progress(id, 0.05 + 0.95 * p);
+    let progress = move |p| id.progress(0.05 + 0.95 * p);
     let parts = match (rows, &job) {
         ([one], Job::Gates { .. }) if one.len() >= 4096 => worker::parallelism(),
         _ => 1,
@@ -134,7 +129,7 @@ pub async fn run_job(
             let packed = if have {
                 None
             } else {
-                Some(packed(ctx, id, &[chunk]).await?)
+                Some(packed(id, &[chunk]).await?)
             };
             packs.push(worker::quality::Rows { packed, key });
         }
@@ -151,13 +146,13 @@ pub async fn run_job(
                 Outcome::Gates(Box::new(merge_runs(runs)))
             })
     } else {
-        let rows = packed(ctx, id, rows).await?;
+        let rows = packed(id, rows).await?;
         worker::quality::run(&job, rows, ranks, progress).await
     };
-    if ctx.cancelled(id) {
+    if id.cancelled() {
         return None;
     }
-    ctx.end_job(id);
+    id.end();
     match result {
         Ok(o) => Some(o),
         Err(e) => {

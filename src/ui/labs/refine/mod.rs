@@ -13,7 +13,7 @@ mod state;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::ui::design::{BeginnersCorner, WisdomBox};
+use crate::ui::design::LabPage;
 use crate::ui::labs::workspace::import::ImportPanel;
 use crate::ui::labs::workspace::state::{open, Ctx};
 use crate::ui::labs::workspace::status::VersionBar;
@@ -39,33 +39,17 @@ pub fn RefineLab() -> impl IntoView {
     });
 
     view! {
-        <article class="lab refine-lab">
-            <header class="lab-head">
-                <p class="eyebrow">"LAB-02 · CODE-01 · slides 5, 15, 17"</p>
-                <h1>"Refine by reflection"</h1>
-                <p class="lead">
-                    "A second pass can clean up weak rows: a model critiques each one against named criteria, then writes a better version. "
-                    "You review every before/after, keep what is better, say why you rejected the rest — and the originals are never overwritten."
-                </p>
-            </header>
+        <LabPage id="refine">
             <VersionBar ctx=ctx cancel=move || ctx.cancel() />
             <details class="panel import-here" open>
                 <summary>"Import a dataset here (or use the one current in the workspace)"</summary>
                 <ImportPanel ctx=ctx />
             </details>
-            <ConnectionPanel heading="0 · Connect to a model" />
+            <ConnectionPanel heading="Connect to a model" />
             <reflect::SetupPanel r=r />
             <reflect::ReflectPanel r=r />
             <review::ReviewPanel r=r />
             <rubric::RubricPanel r=r />
-            <div class="teach">
-                <WisdomBox quote="Critique, then revise — and keep the original." />
-                <BeginnersCorner
-                    means="Reflection asks a model to say what is weak about a training example before rewriting it: vague instruction, thin or wrong answer. The rewrite is a proposal; you decide whether it replaces the original."
-                    matters="Better supervision leads to better model outputs: the Reflection-Tuning paper recycled Alpaca's data this way and its win rate rose markedly. But a model can also make a row worse, so every change is reviewed and traceable."
-                    mistake="Overwriting the originals without a record, or skipping review because the first draft “looks okay”. Compare scores before and after on the same rubric instead of trusting the rewrite."
-                />
-            </div>
-        </article>
+        </LabPage>
     }
 }

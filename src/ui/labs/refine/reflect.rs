@@ -15,6 +15,7 @@ use crate::core::llm::reflection::{
     choose_kind_for, Mode, PromptSet, Refinement, ReflectionOptions, Status,
 };
 use crate::core::llm::review::{status_word, Counts, Decision, Reviewed, RunSettings};
+use crate::ui::design::Section;
 use crate::ui::labs::workspace::state::Notice;
 use crate::ui::widgets::code_bridge::CodeBridge;
 use crate::ui::widgets::llm_connection::Llm;
@@ -53,8 +54,7 @@ pub fn SetupPanel(r: RCtx) -> impl IntoView {
     };
     let rows_total = move || r.ws.rows.with(|v| v.len());
     view! {
-        <section class="panel" aria-labelledby="setup-h">
-            <h2 id="setup-h">"1 · Rows, mode and prompts"</h2>
+        <Section title="Rows, mode and prompts" heading_id="setup-h">
             <div class="controls">
                 <div class="field">
                     <label class="field-label" for="refine-mode">"What to improve"</label>
@@ -133,7 +133,7 @@ pub fn SetupPanel(r: RCtx) -> impl IntoView {
                     "The seed goes in Ollama's options, where Ollama reads it (a top-level seed is ignored)."
                 </p>
             </details>
-        </section>
+        </Section>
     }
 }
 
@@ -416,8 +416,7 @@ pub fn ReflectPanel(r: RCtx) -> impl IntoView {
         }
     };
     view! {
-        <section class="panel" aria-labelledby="reflect-h">
-            <h2 id="reflect-h">"2 · Reflect"</h2>
+        <Section title="Reflect" heading_id="reflect-h">
             <p class="hint">
                 "For each row the model first critiques it against the criteria, then writes a better version between the markers. "
                 "The critique is stored with the row. Nothing is changed in the dataset until you review the revisions and make a new version."
@@ -439,6 +438,6 @@ pub fn ReflectPanel(r: RCtx) -> impl IntoView {
                 </div>
             })}
             <CodeBridge call=r.reflect_call />
-        </section>
+        </Section>
     }
 }

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use super::state::{notice_view, RCtx};
 use crate::core::llm::reflection::{Kind, Status};
 use crate::core::llm::review::{apply, params, status_word, Counts, Decision, Reviewed};
+use crate::ui::design::Section;
 use crate::ui::labs::workspace::state::{derive, Notice};
 use crate::ui::widgets::checkbox::Checkbox;
 use crate::ui::widgets::word_diff::WordDiff;
@@ -38,8 +39,7 @@ pub fn ReviewPanel(r: RCtx) -> impl IntoView {
     };
     let make = move |_| make_version(r);
     view! {
-        <section class="panel review" aria-labelledby="review-h">
-            <h2 id="review-h">"3 · Review"</h2>
+        <Section title="Review" heading_id="review-h" class="review">
             <p class="hint">
                 "Read each revision next to its original and the model's critique. Accept it, reject it with a reason, or edit it "
                 "(your text is then used). Keys on a focused card: " <kbd>"a"</kbd> " accept · " <kbd>"r"</kbd> " reject (type the reason first) · "
@@ -72,7 +72,7 @@ pub fn ReviewPanel(r: RCtx) -> impl IntoView {
             </ol>
             <div class="buttons left">
                 <button type="button" class="primary" on:click=make
-                    disabled=move || r.ws.busy.with(Option::is_some) || r.running.with(Option::is_some)>
+                    disabled=move || r.ws.jobs.is_busy() || r.running.with(Option::is_some)>
                     "Make a version from the accepted rows"
                 </button>
             </div>
@@ -82,7 +82,7 @@ pub fn ReviewPanel(r: RCtx) -> impl IntoView {
                 "The version the rows came from is never changed."
             </p>
             {notice_view(r.review_note, "review-note")}
-        </section>
+        </Section>
     }
 }
 

@@ -15,6 +15,7 @@ use crate::core::llm::ollama::Message;
 use crate::core::llm::reflection::Kind;
 use crate::core::llm::review::{summarise, Judged, RubricSummary};
 use crate::core::stats::Interval;
+use crate::ui::design::Section;
 use crate::ui::labs::workspace::state::Notice;
 use crate::ui::widgets::code_bridge::CodeBridge;
 use crate::ui::widgets::llm_connection::Llm;
@@ -268,8 +269,7 @@ pub fn RubricPanel(r: RCtx) -> impl IntoView {
         spawn_local(score(r));
     };
     view! {
-        <section class="panel" aria-labelledby="rubric-h">
-            <h2 id="rubric-h">"4 · Same rubric before and after"</h2>
+        <Section title="Same rubric before and after" heading_id="rubric-h">
             <p class="hint">
                 "A judge model scores each revised row's original and its revision (your edit, when you edited it) on the same rubric, "
                 "with the same prompt, a JSON schema in Ollama's format field, temperature 0 and the seed above. Each row is compared "
@@ -291,6 +291,6 @@ pub fn RubricPanel(r: RCtx) -> impl IntoView {
                 <BeforeAfterChart data=chart_data title="Mean score per criterion, before and after; the whisker is the 95% interval of the paired change" />
             })}
             <CodeBridge call=r.judge_call />
-        </section>
+        </Section>
     }
 }

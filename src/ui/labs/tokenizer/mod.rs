@@ -13,7 +13,7 @@ use leptos::task::spawn_local;
 use crate::core::tokenize::workbench::{WorkbenchState, SAMPLE_TEXT};
 use crate::core::tokenize::ENCODINGS;
 use crate::core::urlstate::state_key;
-use crate::ui::design::{BeginnersCorner, WisdomBox};
+use crate::ui::design::LabPage;
 use crate::ui::widgets::bar_chart::BarChart;
 use crate::ui::widgets::checkbox::Checkbox;
 use crate::web::{storage, tick, url};
@@ -246,15 +246,7 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
     };
 
     view! {
-        <article class="lab tokenizer-lab">
-            <header class="lab-head">
-                <p class="eyebrow">"ADDON-B-LAB-03 · slides 8, 9, 18"</p>
-                <h1>"Tokenizer workbench"</h1>
-                <p class="lead">
-                    "Type or paste text and watch three real tokenizers cut it into tokens. "
-                    "Hover or tab to a token to see its id and bytes."
-                </p>
-            </header>
+        <LabPage id="tokenizer">
             <section class="panel input-panel" aria-label="Input">
                 <label class="field-label" for="tok-text">
                     "Text to tokenize"
@@ -317,16 +309,8 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
             <section class="panel chart-panel" aria-label="Token counts chart">
                 <BarChart data=chart_data title="Tokens per encoding for this text" y_label="tokens" />
             </section>
-            <div class="teach">
-                <WisdomBox quote="Every limit, price and training budget of an LLM is counted in tokens, so the tokenizer decides what your data costs." />
-                <BeginnersCorner
-                    means="A tokenizer cuts text into pieces from a fixed vocabulary and hands the model only their ids. GPT-2 knows about 50 thousand pieces, cl100k_base 100 thousand, o200k_base 200 thousand."
-                    matters="The same sentence can cost very different numbers of tokens. Rare domain terms break into many fragments, which uses context and compute and gives the model less to hold on to."
-                    mistake="Comparing token counts, datasets or checkpoints made with different tokenizers as if they used the same unit. Always record which encoding you used."
-                />
-            </div>
             <TokenizerVersion columns=columns />
-        </article>
+        </LabPage>
     }
 }
 

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 
 use super::state::{save, Ctx};
 use crate::core::dataset::workspace::Verdict;
+use crate::ui::design::section_title;
 
 #[component]
 pub fn AuditPanel(ctx: Ctx) -> impl IntoView {
@@ -159,7 +160,7 @@ pub fn AuditPanel(ctx: Ctx) -> impl IntoView {
 
     view! {
         <section class="panel audit" aria-labelledby="audit-h" on:keydown=on_key tabindex="-1" node_ref=panel>
-            <h2 id="audit-h">"6 · Sample audit"</h2>
+            <h2 id="audit-h">{section_title("Sample audit")}</h2>
             <p class="hint">
                 "Read a seeded random sample by hand before training. Keys: G good, B bad, N note (Enter to leave it), ← → move. "
                 "The audit is stored with the version and shown in its scorecard."

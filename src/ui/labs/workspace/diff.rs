@@ -11,6 +11,7 @@ use super::state::{rows_of, Ctx};
 use crate::core::dataset::diff::{diff_rows, DiffSummary, Row, RowChange};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::transform::FIELDS;
+use crate::ui::design::Section;
 use crate::ui::widgets::word_diff::inline_word_diff;
 
 /// Changes shown per page.
@@ -170,8 +171,7 @@ pub fn DiffPanel(ctx: Ctx) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="diff-h">
-            <h2 id="diff-h">"5 · Compare two versions"</h2>
+        <Section title="Compare two versions" heading_id="diff-h">
             <div class="controls">
                 <label class="field-label inline" for="diff-old">"Old version"</label>
                 <select id="diff-old" on:change=move |ev| old_id.set(event_target_value(&ev))>
@@ -187,6 +187,6 @@ pub fn DiffPanel(ctx: Ctx) -> impl IntoView {
             </div>
             {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
             {shown}
-        </section>
+        </Section>
     }
 }

@@ -13,6 +13,8 @@ use crate::core::dataset::parse::{
 };
 use crate::core::dataset::validate::Issue;
 use crate::core::dataset::workspace::Transform;
+use crate::ui::design::Section;
+use crate::ui::jobs::Slice;
 use crate::web::files::{chosen_file, read_file_bytes};
 use crate::web::tick::{now_ms, yield_now};
 
@@ -77,41 +79,33 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
     // Runs the import of the held text in slices, then makes the version.
     let run = move |name: String, body: String, format: Format, mapping: CsvMapping| {
         spawn_local(async move {
-            let job_no = ctx.start_job(&format!("Importing {name} …"));
+            let ticket = ctx.jobs.start(format!("Importing {name} …"));
             let started = now_ms();
             yield_now().await;
             let mut job = match ImportJob::new(body, &name, Some(format), &mapping) {
                 Ok(j) => j,
                 Err(e) => {
-                    ctx.end_job(job_no);
+                    ticket.end();
                     failure.set(Some(format!("Could not import {name}: {e}")));
                     return;
                 }
             };
+            let mut slice = Slice::new();
             loop {
-                let slice = now_ms();
-                let step = loop {
-                    match job.step(64 * 1024) {
-                        Ok(false) if now_ms() - slice < 12.0 => continue,
-                        other => break other,
-                    }
-                };
-                match step {
+                match job.step(64 * 1024) {
                     Ok(true) => break,
                     Ok(false) => {}
                     Err(e) => {
-                        ctx.end_job(job_no);
+                        ticket.end();
                         failure.set(Some(format!("Could not import {name}: {e}")));
                         return;
                     }
                 }
-                ctx.progress(job_no, job.progress());
-                yield_now().await;
-                if ctx.cancelled(job_no) {
+                if ticket.slice(&mut slice, job.progress()).await.is_err() {
                     return;
                 }
             }
-            ctx.end_job(job_no);
+            ticket.end();
             let imported = job.finish();
             let took = now_ms() - started;
             finish(ctx, imported, mapping, took, report).await;
@@ -298,7 +292,7 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
             let warnings = (!r.warnings.is_empty()).then(|| {
                 let more = r.warning_count.saturating_sub(r.warnings.len());
                 view! {
-                    <details class="warnings">
+                    <details class="warnings" data-testid="import-warnings">
                         <summary>{format!("{} warning(s): rows imported, with something to check", r.warning_count)}</summary>
                         <ul class="findings">
                             {r.warnings.iter().map(|w| view! { <li class="finding warning">{w.clone()}</li> }).collect_view()}
@@ -330,8 +324,7 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="import-h">
-            <h2 id="import-h">"1 · Import"</h2>
+        <Section title="Import" heading_id="import-h">
             <p class="hint">
                 "Alpaca-style JSON array (" <code>"instruction"</code> ", " <code>"input"</code> ", " <code>"output"</code>
                 "; " <code>"input"</code> " may be missing), JSONL, or CSV with a header row. Up to "
@@ -372,7 +365,7 @@ pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
             {mapping_form}
             {move || failure.get().map(|f| view! { <div class="error" role="alert" data-testid="import-error">{f}</div> })}
             {report_view}
-        </section>
+        </Section>
     }
 }
 

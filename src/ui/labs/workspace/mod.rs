@@ -15,9 +15,10 @@ mod versions;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::ui::design::{BeginnersCorner, WisdomBox};
+use crate::ui::design::LabPage;
+use crate::ui::widgets::progress::BusyBar;
 use state::{Ctx, Saved};
-use status::{BusyBar, NoticeLine};
+use status::NoticeLine;
 
 #[component]
 pub fn WorkspaceLab() -> impl IntoView {
@@ -25,15 +26,7 @@ pub fn WorkspaceLab() -> impl IntoView {
     spawn_local(state::open(ctx));
 
     view! {
-        <article class="lab workspace-lab">
-            <header class="lab-head">
-                <p class="eyebrow">"LAB-07 · slides 4, 11, 23"</p>
-                <h1>"Dataset workspace"</h1>
-                <p class="lead">
-                    "Import instruction data, see exactly which rows fail the schema and why, and keep every change as a version you can compare, audit and roll back. "
-                    "Everything stays in this browser."
-                </p>
-            </header>
+        <LabPage id="workspace">
             <div class="panel current-bar" aria-label="Current version">
                 <div class="stats">
                     <div class="stat">
@@ -55,7 +48,7 @@ pub fn WorkspaceLab() -> impl IntoView {
                         <span class="stat-value">{move || ctx.ws.with(|w| w.versions.len())}</span>
                     </div>
                 </div>
-                <BusyBar ctx=ctx cancel=move || ctx.cancel() />
+                <BusyBar jobs=ctx.jobs cancel=move || ctx.cancel() />
                 {move || match ctx.saved.get() {
                     Saved::Failed(e) | Saved::NoStorage(e) => Some(view! { <div class="error" role="alert" data-testid="storage-error">{e}</div> }),
                     _ => None,
@@ -69,14 +62,6 @@ pub fn WorkspaceLab() -> impl IntoView {
             <diff::DiffPanel ctx=ctx />
             <audit::AuditPanel ctx=ctx />
             <storage::StoragePanel ctx=ctx />
-            <div class="teach">
-                <WisdomBox quote="Unversioned data leads to unverifiable results." />
-                <BeginnersCorner
-                    means="Treat a dataset like code: every change is a new, named version, and you can always see where a row came from."
-                    matters="When a model gets worse you can compare the data it was trained on with the last good version, and roll back."
-                    mistake="Overwriting the dataset file in place, or silently dropping rows that failed to parse."
-                />
-            </div>
-        </article>
+        </LabPage>
     }
 }

@@ -11,6 +11,7 @@ use super::state::{derive, Ctx};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::search::{RowFilter, Scope, Search};
 use crate::core::dataset::transform::{edit_fields, filter_rows, remove_row, FIELDS};
+use crate::ui::design::Section;
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::tick::{now_ms, sleep, yield_now};
 
@@ -188,8 +189,7 @@ pub fn PreviewPanel(ctx: Ctx) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="preview-h">
-            <h2 id="preview-h">"2 · Rows of the current version"</h2>
+        <Section title="Rows of the current version" heading_id="preview-h">
             <div class="controls">
                 <label class="field-label inline" for="ws-search">"Search rows"</label>
                 <input
@@ -250,7 +250,7 @@ pub fn PreviewPanel(ctx: Ctx) -> impl IntoView {
             </div>
             {move || editing.get().map(|i| view! { <RowEditor ctx=ctx index=i editing=editing msg=edit_msg /> })}
             <Outcome msg=edit_msg />
-        </section>
+        </Section>
     }
 }
 

@@ -13,6 +13,7 @@ use super::state::{derive, Ctx};
 use crate::core::dataset::parse::RawValue;
 use crate::core::dataset::transform::{insert_fixed, FIELDS};
 use crate::core::dataset::validate::{fix_fields, quarantine_to_jsonl, Quarantined};
+use crate::ui::design::Section;
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::download;
 
@@ -94,8 +95,7 @@ pub fn QuarantinePanel(ctx: Ctx) -> impl IntoView {
     let pages = move || count().div_ceil(PER_PAGE).max(1);
 
     view! {
-        <section class="panel" aria-labelledby="quarantine-h">
-            <h2 id="quarantine-h">"3 · Quarantine"</h2>
+        <Section title="Quarantine" heading_id="quarantine-h">
             <p class="hint">
                 "Rows that failed the schema (instruction and output required strings; input an optional string). "
                 "Fix them here to accept them into a new version, or export them to fix at the source."
@@ -117,7 +117,7 @@ pub fn QuarantinePanel(ctx: Ctx) -> impl IntoView {
                 </div>
             </Show>
             <Outcome msg=msg />
-        </section>
+        </Section>
     }
 }
 

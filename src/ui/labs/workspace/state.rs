@@ -10,22 +10,16 @@ use crate::core::dataset::content::ContentHasher;
 use crate::core::dataset::record::Record;
 use crate::core::dataset::validate::{quarantine_to_store, Quarantined};
 use crate::core::dataset::workspace::{DatasetVersion, Transform, Workspace};
+use crate::core::job::Ended;
+use crate::ui::jobs::{Jobs, Slice, Ticket};
 use crate::web::dataset_store::WorkspaceStore;
 use crate::web::idb::StoreError;
-use crate::web::tick::{now_ms, yield_now};
 
 /// A message for the student: what happened, or what went wrong and what to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
     Info(String),
     Error(String),
-}
-
-/// Long work in progress: what it is and how far (0..=1).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Busy {
-    pub label: String,
-    pub progress: f64,
 }
 
 /// Whether the workspace in the browser's storage matches what is shown.
@@ -56,9 +50,8 @@ pub struct Ctx {
     /// Versions whose data is not in storage yet.
     pub unsaved: StoredValue<Vec<String>>,
     pub notice: RwSignal<Option<Notice>>,
-    pub busy: RwSignal<Option<Busy>>,
-    /// Bumped to cancel the running job.
-    pub run: StoredValue<u64>,
+    /// The page's long jobs (import, hashing, loading a version, the quality lab's worker jobs).
+    pub jobs: Jobs,
     pub saved: RwSignal<Saved>,
     /// Bumped after every save, so the storage-use figure refreshes.
     pub saves: RwSignal<u64>,
@@ -81,8 +74,7 @@ impl Ctx {
             qcache: StoredValue::new(HashMap::new()),
             unsaved: StoredValue::new(Vec::new()),
             notice: RwSignal::new(None),
-            busy: RwSignal::new(None),
-            run: StoredValue::new(0),
+            jobs: Jobs::new(),
             saved: RwSignal::new(Saved::Opening),
             saves: RwSignal::new(0),
         }
@@ -100,41 +92,10 @@ impl Ctx {
         self.ws.with_untracked(|w| w.current.clone())
     }
 
-    /// Starts a cancellable job; returns its number (compare with [`Ctx::cancelled`]).
-    pub fn start_job(&self, label: &str) -> u64 {
-        self.run.update_value(|r| *r += 1);
-        self.busy.set(Some(Busy {
-            label: label.into(),
-            progress: 0.0,
-        }));
-        self.run.get_value()
-    }
-
-    pub fn progress(&self, job: u64, p: f64) {
-        if self.run.get_value() == job {
-            self.busy.update(|b| {
-                if let Some(b) = b {
-                    b.progress = p;
-                }
-            });
-        }
-    }
-
-    pub fn cancelled(&self, job: u64) -> bool {
-        self.run.try_get_value() != Some(job)
-    }
-
-    pub fn end_job(&self, job: u64) {
-        if self.run.get_value() == job {
-            self.busy.set(None);
-        }
-    }
-
     /// Cancels whatever runs; nothing it made is kept.
     pub fn cancel(&self) {
-        self.run.update_value(|r| *r += 1);
-        self.busy.set(None);
-        self.info("Cancelled; nothing was changed.");
+        self.jobs.cancel();
+        self.info(Ended::Cancelled.message());
     }
 }
 
@@ -144,18 +105,15 @@ pub fn now_iso() -> String {
 }
 
 /// [`crate::core::dataset::content::content_hash`] of `rows`, in slices; `None` if the job was cancelled.
-pub async fn hash_rows(ctx: Ctx, job: u64, rows: &[Record]) -> Option<String> {
+pub async fn hash_rows(job: Ticket, rows: &[Record]) -> Option<String> {
     let mut h = ContentHasher::default();
-    let mut slice = now_ms();
+    let mut slice = Slice::new();
     for (i, r) in rows.iter().enumerate() {
         h.push([r.instruction.as_str(), r.input.as_str(), r.output.as_str()]);
-        if i % 128 == 0 && now_ms() - slice > 12.0 {
-            ctx.progress(job, i as f64 / rows.len() as f64);
-            yield_now().await;
-            if ctx.cancelled(job) {
-                return None;
-            }
-            slice = now_ms();
+        if i % 128 == 0 {
+            job.slice(&mut slice, i as f64 / rows.len() as f64)
+                .await
+                .ok()?;
         }
     }
     Some(h.finish())
@@ -179,7 +137,7 @@ pub async fn commit(
     t: Transform<'_>,
     parent: Parent,
 ) -> Option<(DatasetVersion, bool)> {
-    let job = ctx.start_job("Hashing the new version …");
+    let job = ctx.jobs.start("Hashing the new version …");
     let (v, added) = match parent {
         Parent::Import {
             hash,
@@ -197,7 +155,7 @@ pub async fn commit(
                 .expect("the page is alive")
         }
         Parent::Current => {
-            let hash = hash_rows(ctx, job, &rows).await?;
+            let hash = hash_rows(job, &rows).await?;
             let parent = ctx.current_id();
             let n = rows.len();
             ctx.ws
@@ -205,7 +163,7 @@ pub async fn commit(
                 .expect("the page is alive")
         }
     };
-    ctx.end_job(job);
+    job.end();
     let id = v.id.clone();
     if added {
         let rows = Arc::new(rows);
@@ -259,12 +217,12 @@ pub async fn rows_of(ctx: Ctx, id: &str) -> Result<Arc<Vec<Record>>, String> {
     let store = ctx.store.get_value().ok_or_else(|| {
         format!("The rows of {id} are not in this tab and storage is not available.")
     })?;
-    let job = ctx.start_job(&format!("Loading {id} …"));
+    let job = ctx.jobs.start(format!("Loading {id} …"));
     let rows = store
-        .load_rows(id, |p| ctx.progress(job, p))
+        .load_rows(id, |p| job.progress(p))
         .await
         .map_err(|e| e.to_string());
-    ctx.end_job(job);
+    job.end();
     rows?.map(Arc::new).ok_or_else(|| {
         format!("The rows of {id} are missing from storage; import a workspace zip that has them.")
     })

@@ -1,30 +1,10 @@
-//! The running job (label, progress bar, Cancel) and the last message, as every page that works on the
-//! workspace shows them.
+//! The current version, the running job (label, progress bar, Cancel) and the last message, as every page
+//! that works on the workspace shows them.
 
 use leptos::prelude::*;
 
 use super::state::{Ctx, Notice};
-
-/// The running job's progress bar; `cancel` is what its Cancel button does (the quality page also ends its
-/// workers).
-#[component]
-pub fn BusyBar<F>(ctx: Ctx, cancel: F) -> impl IntoView
-where
-    F: Fn() + Copy + Send + Sync + 'static,
-{
-    move || {
-        ctx.busy.get().map(|b| {
-            let pct = (b.progress.clamp(0.0, 1.0) * 100.0).round();
-            view! {
-                <div class="busy" role="status">
-                    <span>{b.label.clone()}</span>
-                    <progress class="progress" max="100" value=pct aria-label=b.label.clone()>{format!("{pct}%")}</progress>
-                    <button type="button" on:click=move |_| cancel()>"Cancel"</button>
-                </div>
-            }
-        })
-    }
-}
+use crate::ui::widgets::progress::BusyBar;
 
 /// The last message: what happened, or an alert saying what went wrong and what to do.
 #[component]
@@ -74,7 +54,7 @@ where
                     Saved::NoStorage(e) => format!("No storage: {e}"),
                 }}
             </p>
-            <BusyBar ctx=ctx cancel=cancel />
+            <BusyBar jobs=ctx.jobs cancel=cancel />
             <NoticeLine ctx=ctx />
         </div>
     }

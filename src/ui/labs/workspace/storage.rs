@@ -12,6 +12,7 @@ use super::state::{quarantine_of, rows_of, save, show_version, Ctx, Saved};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::validate::{quarantine_from_store, quarantine_to_store};
 use crate::core::dataset::workspace::{export_zip, import_zip, Workspace};
+use crate::ui::design::Section;
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::{chosen_file, download, read_file_bytes};
 use crate::web::idb::usage;
@@ -151,8 +152,7 @@ pub fn StoragePanel(ctx: Ctx) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="storage-h">
-            <h2 id="storage-h">"7 · Storage and the whole workspace"</h2>
+        <Section title="Storage and the whole workspace" heading_id="storage-h">
             <p data-testid="save-state">
                 {move || match ctx.saved.get() {
                     Saved::Opening => "Opening the browser's storage …".to_string(),
@@ -178,7 +178,7 @@ pub fn StoragePanel(ctx: Ctx) -> impl IntoView {
                 {move || confirm_delete.get().then(|| view! { <button type="button" on:click=move |_| confirm_delete.set(false)>"Keep it"</button> })}
             </div>
             <Outcome msg=msg />
-        </section>
+        </Section>
     }
 }
 

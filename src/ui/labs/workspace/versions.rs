@@ -11,6 +11,7 @@ use super::state::{rows_of, save, switch_to, Ctx};
 use crate::core::dataset::content::canonical_json;
 use crate::core::dataset::record::{to_csv, to_json_array, to_jsonl};
 use crate::core::dataset::workspace::{DatasetVersion, Workspace};
+use crate::ui::design::Section;
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::download;
 
@@ -230,8 +231,7 @@ pub fn VersionsPanel(ctx: Ctx) -> impl IntoView {
     };
 
     view! {
-        <section class="panel" aria-labelledby="versions-h">
-            <h2 id="versions-h">"4 · Versions, lineage and exports"</h2>
+        <Section title="Versions, lineage and exports" heading_id="versions-h">
             <p class="hint">
                 "Every import and transform makes an immutable version; its id hashes the content, the parent, the transform and its parameters. "
                 "Making an older version current (rollback) deletes nothing."
@@ -246,6 +246,6 @@ pub fn VersionsPanel(ctx: Ctx) -> impl IntoView {
                 {move || selected.get().map(|_| view! { <button type="button" on:click=move |_| selected.set(None)>"Back to the current version"</button> })}
             </div>
             <Outcome msg=msg />
-        </section>
+        </Section>
     }
 }
