@@ -77,6 +77,10 @@ fi
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
 WBG_VERSION=$(locked_version wasm-bindgen)
 [ -n "$WBG_VERSION" ] || die "wasm-bindgen is not in Cargo.lock; restore Cargo.lock from git"
+# Trunk (offline) insists on the version Trunk.toml names: the two must agree, or every build fails.
+TRUNK_WBG=$(sed -n 's/^wasm_bindgen = "\(.*\)"$/\1/p' Trunk.toml)
+[ "$TRUNK_WBG" = "$WBG_VERSION" ] ||
+  die "Trunk.toml asks for wasm-bindgen '$TRUNK_WBG' but Cargo.lock has $WBG_VERSION: set wasm_bindgen = \"$WBG_VERSION\" in Trunk.toml"
 if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $WBG_VERSION" ]; then
   say "wasm-bindgen-cli $WBG_VERSION: present"
 else

@@ -207,7 +207,7 @@ test("bad input: each gets a clear message, valid rows are kept, the page never 
       await page.getByTestId("import-report").getByText(name, { exact: false }).waitFor({ timeout: WAIT });
       if (want.reason) assert.match(await page.getByRole("list", { name: "Quarantined rows" }).textContent(), want.reason);
       if (want.warning) {
-        const report = await page.getByTestId("import-report").textContent();
+        const report = (await page.getByTestId("import-report").textContent()) + (await page.getByTestId("import-warnings").textContent());
         assert.match(report, want.warning, `${name}: the import report says what was changed`);
       }
     }
