@@ -8,6 +8,8 @@ pub mod labs;
 pub mod llm;
 pub mod quality;
 pub mod stats;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tokenize;
 pub mod urlstate;
 pub mod worddiff;

@@ -268,6 +268,7 @@ fn segments<'a>(old: &'a str, new: &'a str, al: Alignment) -> Vec<Seg<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::testing::Rng;
 
     /// The old text (`Same` + `Removed`) and the new text (`Same` + `Added`) rebuilt from the segments.
     fn reassemble(segs: &[Seg]) -> (String, String) {
@@ -306,21 +307,6 @@ mod tests {
                 !matches!((w[0], w[1]), (Seg::Added(_), Seg::Removed(_))),
                 "{segs:?}"
             );
-        }
-    }
-
-    /// A tiny deterministic PRNG (splitmix64) so the generated tests need no crate.
-    pub(crate) struct Rng(pub u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
         }
     }
 

@@ -236,6 +236,7 @@ pub fn diff_rows(old: &[Row], new: &[Row]) -> (Vec<RowChange>, DiffSummary) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::testing::Rng;
 
     fn row<'a>(i: &'a str, inp: &'a str, out: &'a str) -> Row<'a> {
         Row {
@@ -620,21 +621,6 @@ mod tests {
                 ..Default::default()
             }
         );
-    }
-
-    /// A tiny deterministic PRNG (splitmix64) so the generated tests need no crate.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
     }
 
     #[test]
