@@ -6,4 +6,5 @@ pub mod app;
 pub mod design;
 pub mod jobs;
 pub mod labs;
+pub mod services;
 pub mod widgets;

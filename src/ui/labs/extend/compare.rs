@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use super::state::Ctx;
 use crate::core::tokenize::display::{chips, Chip};
 use crate::ui::design::Section;
-use crate::ui::labs::tokenizer::engine::encode_sliced;
+use crate::ui::services::tokenizer::encode_sliced;
 use crate::ui::widgets::checkbox::Checkbox;
 use crate::ui::widgets::token_chips::TokenChips;
 

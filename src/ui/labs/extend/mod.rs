@@ -14,7 +14,7 @@ use leptos::task::spawn_local;
 use crate::core::tokenize::extend::Mode;
 use crate::core::tokenize::EncodingSpec;
 use crate::ui::design::LabPage;
-use crate::ui::labs::tokenizer::engine;
+use crate::ui::services::tokenizer as engine;
 use crate::web::{tick, url};
 use state::Ctx;
 

@@ -10,7 +10,7 @@ use crate::core::tokenize::extend::checks::{self, Finding};
 use crate::core::tokenize::extend::version::{build, TokenizerVersion};
 use crate::core::tokenize::extend::{parse_terms, Mode};
 use crate::core::tokenize::Encoder;
-use crate::ui::labs::tokenizer::engine::Loaded;
+use crate::ui::services::tokenizer::Loaded;
 
 /// Rows shown in the per-term table at most.
 pub const MAX_ROWS: usize = 50;

@@ -12,10 +12,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::ui::design::{LabPage, Section};
-use crate::ui::labs::workspace::state::{open, Ctx};
-use crate::ui::labs::workspace::status::NoticeLine;
+use crate::ui::services::workspace::{open, Ctx};
 use crate::ui::widgets::code_bridge::CodeBridge;
 use crate::ui::widgets::llm_connection::ConnectionPanel;
+use crate::ui::widgets::version_bar::NoticeLine;
 use state::GCtx;
 
 #[component]

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::core::dataset::workspace::Transform;
-use crate::ui::labs::workspace::state::{commit, hash_rows, now_iso, Parent};
+use crate::ui::services::workspace::{commit, hash_rows, now_iso, Parent};
 
 use super::state::GCtx;
 

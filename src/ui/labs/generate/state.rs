@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::core::llm::bridge::Call;
 use crate::core::llm::magpie::{Family, GenerationSettings, RunState, Template};
-use crate::ui::labs::workspace::state::Ctx;
+use crate::ui::services::workspace::Ctx;
 use crate::ui::widgets::llm_connection::Llm;
 use crate::web::llm::Abort;
 use crate::web::storage;

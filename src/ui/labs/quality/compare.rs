@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use super::gates::run_gates_on;
 use super::state::QCtx;
 use crate::ui::design::Section;
-use crate::ui::labs::workspace::state::rows_of;
+use crate::ui::services::workspace::rows_of;
 
 #[component]
 pub fn ComparePanel(q: QCtx) -> impl IntoView {

@@ -14,7 +14,7 @@ use crate::core::quality::dedup::{removals, shared_spans, Cluster, KeepPolicy, N
 use crate::core::quality::jobs::{DuplicateReport, Job, Outcome};
 use crate::core::quality::minhash::{candidate_probability, clusters, optimal_bands};
 use crate::ui::design::Section;
-use crate::ui::labs::workspace::state::derive;
+use crate::ui::services::workspace::derive;
 use crate::ui::widgets::s_curve::SCurve;
 use crate::web::files::download;
 

@@ -11,7 +11,7 @@ use crate::core::quality::gates::{Gate, GateConfig};
 use crate::core::quality::jobs::{Job, Outcome};
 use crate::core::tokenize::encodings::{EncodingSpec, ENCODINGS};
 use crate::ui::design::Section;
-use crate::ui::labs::tokenizer::engine;
+use crate::ui::services::tokenizer as engine;
 
 /// A number input bound to one field of the gate configuration.
 fn num_input(

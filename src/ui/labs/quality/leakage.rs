@@ -14,7 +14,7 @@ use crate::core::dataset::transform::drop_rows;
 use crate::core::quality::dedup::LeakKind;
 use crate::core::quality::jobs::{Job, Outcome};
 use crate::ui::design::Section;
-use crate::ui::labs::workspace::state::{derive, quarantine_of, rows_of, switch_to};
+use crate::ui::services::workspace::{derive, quarantine_of, rows_of, switch_to};
 
 /// Leaks listed at most (all are removed, and counted).
 const SHOWN: usize = 200;

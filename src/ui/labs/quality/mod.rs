@@ -14,9 +14,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::ui::design::LabPage;
-use crate::ui::labs::workspace::import::ImportPanel;
-use crate::ui::labs::workspace::state::{open, Ctx};
-use crate::ui::labs::workspace::status::VersionBar;
+use crate::ui::services::workspace::{open, Ctx};
+use crate::ui::widgets::import_panel::ImportPanel;
+use crate::ui::widgets::version_bar::VersionBar;
 use state::QCtx;
 
 #[component]

@@ -14,7 +14,7 @@ use crate::core::quality::gates::Gate;
 use crate::core::quality::scorecard::{first_word, rows_flagged_by, Dimension, GateRun};
 use crate::core::stats::{histogram, Bin};
 use crate::ui::design::Section;
-use crate::ui::labs::workspace::state::derive;
+use crate::ui::services::workspace::derive;
 use crate::ui::widgets::histogram::PairedHistogram;
 
 /// The reasons of row `i` in `run` (empty when it passes).

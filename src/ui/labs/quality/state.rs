@@ -14,7 +14,7 @@ use crate::core::quality::jobs::{
 };
 use crate::core::quality::scorecard::{merge_runs, GateRun};
 use crate::ui::jobs::{Slice, Ticket};
-use crate::ui::labs::workspace::state::Ctx;
+use crate::ui::services::workspace::Ctx;
 use crate::web::worker;
 
 /// Rows to look at, and why (what the student clicked).

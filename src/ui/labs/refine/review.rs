@@ -11,7 +11,7 @@ use super::state::{notice_view, RCtx};
 use crate::core::llm::reflection::{Kind, Status};
 use crate::core::llm::review::{apply, params, status_word, Counts, Decision, Reviewed};
 use crate::ui::design::Section;
-use crate::ui::labs::workspace::state::{derive, Notice};
+use crate::ui::services::workspace::{derive, Notice};
 use crate::ui::widgets::checkbox::Checkbox;
 use crate::ui::widgets::word_diff::WordDiff;
 

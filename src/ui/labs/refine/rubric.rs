@@ -16,7 +16,7 @@ use crate::core::llm::reflection::Kind;
 use crate::core::llm::review::{summarise, Judged, RubricSummary};
 use crate::core::stats::Interval;
 use crate::ui::design::Section;
-use crate::ui::labs::workspace::state::Notice;
+use crate::ui::services::workspace::Notice;
 use crate::ui::widgets::code_bridge::CodeBridge;
 use crate::ui::widgets::llm_connection::Llm;
 use crate::web::llm::{stream, Abort, CallError};

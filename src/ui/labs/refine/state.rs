@@ -9,7 +9,7 @@ use crate::core::llm::bridge::Call;
 use crate::core::llm::judge::Rubric;
 use crate::core::llm::reflection::{Mode, PromptSet};
 use crate::core::llm::review::{Judged, Reviewed, RunSettings};
-use crate::ui::labs::workspace::state::{Ctx, Notice};
+use crate::ui::services::workspace::{Ctx, Notice};
 use crate::web::llm::Abort;
 use crate::web::storage;
 

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::engine::{Column, LoadStatus};
+use crate::ui::services::tokenizer::{Column, LoadStatus};
 use crate::ui::widgets::progress::Progress;
 use crate::ui::widgets::token_chips::TokenChips;
 

@@ -1,7 +1,6 @@
 //! Tokenizer workbench (ADDON-B-LAB-03, part 1): the same text under GPT-2, cl100k_base and o200k_base.
 
 mod column;
-pub mod engine;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -14,11 +13,11 @@ use crate::core::tokenize::workbench::{WorkbenchState, SAMPLE_TEXT};
 use crate::core::tokenize::ENCODINGS;
 use crate::core::urlstate::state_key;
 use crate::ui::design::LabPage;
+use crate::ui::services::tokenizer::{self as engine, Column, LoadStatus};
 use crate::ui::widgets::bar_chart::BarChart;
 use crate::ui::widgets::checkbox::Checkbox;
 use crate::web::{storage, tick, url};
 use column::EncodingColumn;
-use engine::{Column, LoadStatus};
 
 /// Typing settles this long before the counts are recomputed.
 const DEBOUNCE_MS: i32 = 120;

@@ -6,9 +6,9 @@ use leptos::html::{Input, Section};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::state::{save, Ctx};
 use crate::core::dataset::workspace::Verdict;
 use crate::ui::design::section_title;
+use crate::ui::services::workspace::{save, Ctx};
 
 #[component]
 pub fn AuditPanel(ctx: Ctx) -> impl IntoView {

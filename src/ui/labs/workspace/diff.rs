@@ -7,11 +7,11 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::state::{rows_of, Ctx};
 use crate::core::dataset::diff::{diff_rows, DiffSummary, Row, RowChange};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::transform::FIELDS;
 use crate::ui::design::Section;
+use crate::ui::services::workspace::{rows_of, Ctx};
 use crate::ui::widgets::word_diff::inline_word_diff;
 
 /// Changes shown per page.

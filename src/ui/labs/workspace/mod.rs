@@ -4,11 +4,8 @@
 
 mod audit;
 mod diff;
-pub mod import;
 mod preview;
 mod quarantine;
-pub mod state;
-pub mod status;
 mod storage;
 mod versions;
 
@@ -16,14 +13,15 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::ui::design::LabPage;
+use crate::ui::services::workspace::{open, Ctx, Saved};
+use crate::ui::widgets::import_panel::ImportPanel;
 use crate::ui::widgets::progress::BusyBar;
-use state::{Ctx, Saved};
-use status::NoticeLine;
+use crate::ui::widgets::version_bar::NoticeLine;
 
 #[component]
 pub fn WorkspaceLab() -> impl IntoView {
     let ctx = Ctx::new();
-    spawn_local(state::open(ctx));
+    spawn_local(open(ctx));
 
     view! {
         <LabPage id="workspace">
@@ -55,7 +53,7 @@ pub fn WorkspaceLab() -> impl IntoView {
                 }}
                 <NoticeLine ctx=ctx />
             </div>
-            <import::ImportPanel ctx=ctx />
+            <ImportPanel ctx=ctx />
             <preview::PreviewPanel ctx=ctx />
             <quarantine::QuarantinePanel ctx=ctx />
             <versions::VersionsPanel ctx=ctx />

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::state::{derive, Ctx};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::search::{RowFilter, Scope, Search};
 use crate::core::dataset::transform::{edit_fields, filter_rows, remove_row, FIELDS};
 use crate::ui::design::Section;
+use crate::ui::services::workspace::{derive, Ctx};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::tick::{now_ms, sleep, yield_now};
 

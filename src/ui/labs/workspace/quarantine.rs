@@ -9,11 +9,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
-use super::state::{derive, Ctx};
 use crate::core::dataset::parse::RawValue;
 use crate::core::dataset::transform::{insert_fixed, FIELDS};
 use crate::core::dataset::validate::{fix_fields, quarantine_to_jsonl, Quarantined};
 use crate::ui::design::Section;
+use crate::ui::services::workspace::{derive, Ctx};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::download;
 

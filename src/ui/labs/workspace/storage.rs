@@ -8,11 +8,11 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::state::{quarantine_of, rows_of, save, show_version, Ctx, Saved};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::validate::{quarantine_from_store, quarantine_to_store};
 use crate::core::dataset::workspace::{export_zip, import_zip, Workspace};
 use crate::ui::design::Section;
+use crate::ui::services::workspace::{quarantine_of, rows_of, save, show_version, Ctx, Saved};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::{chosen_file, download, read_file_bytes};
 use crate::web::idb::usage;

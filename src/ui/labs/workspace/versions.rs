@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::state::{rows_of, save, switch_to, Ctx};
 use crate::core::dataset::content::canonical_json;
 use crate::core::dataset::record::{to_csv, to_json_array, to_jsonl};
 use crate::core::dataset::workspace::{DatasetVersion, Workspace};
 use crate::ui::design::Section;
+use crate::ui::services::workspace::{rows_of, save, switch_to, Ctx};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::download;
 

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::state::{Ctx, Notice};
+use crate::ui::services::workspace::{Ctx, Notice};
 use crate::ui::widgets::progress::BusyBar;
 
 /// The last message: what happened, or an alert saying what went wrong and what to do.
@@ -24,7 +24,7 @@ pub fn VersionBar<F>(ctx: Ctx, cancel: F, #[prop(optional)] quarantine: bool) ->
 where
     F: Fn() + Copy + Send + Sync + 'static,
 {
-    use super::state::Saved;
+    use crate::ui::services::workspace::Saved;
     view! {
         <div class="panel current-bar" aria-label="Current version">
             <div class="stats">

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
-use super::state::{commit, Ctx, Parent};
 use crate::core::dataset::importer::{ImportJob, Imported};
 use crate::core::dataset::parse::{
     check_size, csv_columns, decode_owned, detect, CsvMapping, Format, MAX_IMPORT_BYTES,
@@ -15,6 +14,7 @@ use crate::core::dataset::validate::Issue;
 use crate::core::dataset::workspace::Transform;
 use crate::ui::design::Section;
 use crate::ui::jobs::Slice;
+use crate::ui::services::workspace::{commit, Ctx, Parent};
 use crate::web::files::{chosen_file, read_file_bytes};
 use crate::web::tick::{now_ms, yield_now};
 
@@ -395,7 +395,7 @@ async fn finish(
         });
     }
     let (valid, held) = (records.len(), quarantined.len());
-    let created = super::state::now_iso();
+    let created = crate::ui::services::workspace::now_iso();
     let t = Transform {
         name: "import",
         params,

@@ -1,5 +1,7 @@
-//! The workspace page's shared state and the operations every panel uses: make a version, switch to one,
-//! load a version's rows, save. Panels never write IndexedDB themselves, so "saved" has one meaning.
+//! The dataset workspace as a service for every lab that reads or writes datasets (the workspace, quality,
+//! generation and refinement labs): the current version and its rows, the store, the page's jobs and
+//! messages, and the operations every panel uses — make a version, switch to one, load a version's rows,
+//! save. Panels never write IndexedDB themselves, so "saved" has one meaning.
 
 use std::collections::HashMap;
 use std::sync::Arc;
