@@ -20,6 +20,7 @@ use crate::web::url::{current_query, href_with};
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
+    crate::ui::widgets::llm_connection::provide_llm();
     let query = current_query();
     let embed = matches!(query.get("embed"), Some("1" | "true"));
     let lab = resolve(query.get("lab"));

@@ -101,6 +101,20 @@ impl Ctx {
     }
 }
 
+/// Opens the browser's workspace for this page and provides it to the page's panels, which reach it with
+/// [`use_workspace`] instead of having it handed down as a prop.
+pub fn provide_workspace() -> Ctx {
+    let ctx = Ctx::new();
+    leptos::task::spawn_local(open(ctx));
+    provide_context(ctx);
+    ctx
+}
+
+/// The page's workspace (see [`provide_workspace`]); call it while a component is built.
+pub fn use_workspace() -> Ctx {
+    expect_context::<Ctx>()
+}
+
 /// Now, as ISO 8601.
 pub fn now_iso() -> String {
     String::from(js_sys::Date::new_0().to_iso_string())

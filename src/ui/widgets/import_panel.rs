@@ -14,7 +14,7 @@ use crate::core::dataset::validate::Issue;
 use crate::core::dataset::workspace::Transform;
 use crate::ui::design::Section;
 use crate::ui::jobs::Slice;
-use crate::ui::services::workspace::{commit, Ctx, Parent};
+use crate::ui::services::workspace::{commit, use_workspace, Ctx, Parent};
 use crate::web::files::{chosen_file, read_file_bytes};
 use crate::web::tick::{now_ms, yield_now};
 
@@ -62,7 +62,8 @@ fn guess(columns: &[String], names: &[&str]) -> Option<String> {
 }
 
 #[component]
-pub fn ImportPanel(ctx: Ctx) -> impl IntoView {
+pub fn ImportPanel() -> impl IntoView {
+    let ctx = use_workspace();
     let file_input = NodeRef::<Input>::new();
     let pasted = RwSignal::new(String::new());
     let paste_format = RwSignal::new("auto".to_string());

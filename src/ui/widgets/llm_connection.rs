@@ -1,7 +1,8 @@
 //! The model connection shared by the generation and refinement labs: endpoint, API, key (memory only),
 //! "Test connection", the model picker — and, when something fails, what to do about it in plain words.
 //!
-//! One [`Llm`] lives at the app's root, so a connection tested on one lab page holds on the next. The
+//! One [`Llm`] lives at the app's root, in Leptos context, so a connection tested on one lab page holds on
+//! the next. The
 //! endpoint, API and model are remembered in `localStorage`; an API key never is.
 
 use leptos::prelude::*;
@@ -44,6 +45,11 @@ pub struct Llm {
     pub model: RwSignal<String>,
 }
 
+/// Makes the app's one connection and provides it to every page below (see [`Llm::get`]).
+pub fn provide_llm() {
+    provide_context(Llm::new());
+}
+
 impl Llm {
     fn new() -> Llm {
         let kind = match storage::get(KEY_API).as_deref() {
@@ -62,20 +68,10 @@ impl Llm {
         }
     }
 
-    /// The app's connection (made on first use). Kept in a thread-local rather than Leptos context so
-    /// async tasks and event handlers, which run without a reactive owner, reach the same one.
+    /// The app's connection, provided by the app's root ([`provide_llm`]); call it while a component is
+    /// built and keep the (copyable) value for event handlers and async tasks, which run without one.
     pub fn get() -> Llm {
-        thread_local! {
-            static LLM: std::cell::Cell<Option<Llm>> = const { std::cell::Cell::new(None) };
-        }
-        LLM.with(|l| match l.get() {
-            Some(llm) => llm,
-            None => {
-                let llm = Llm::new();
-                l.set(Some(llm));
-                llm
-            }
-        })
+        expect_context::<Llm>()
     }
 
     /// The server the calls go to, or why the endpoint field cannot be used.

@@ -3,12 +3,13 @@
 
 use leptos::prelude::*;
 
-use crate::ui::services::workspace::{Ctx, Notice};
+use crate::ui::services::workspace::{use_workspace, Notice, Saved};
 use crate::ui::widgets::progress::BusyBar;
 
 /// The last message: what happened, or an alert saying what went wrong and what to do.
 #[component]
-pub fn NoticeLine(ctx: Ctx) -> impl IntoView {
+pub fn NoticeLine() -> impl IntoView {
+    let ctx = use_workspace();
     move || {
         ctx.notice.get().map(|n| match n {
             Notice::Info(s) => view! { <p class="note notice" role="status">{s}</p> }.into_any(),
@@ -20,11 +21,11 @@ pub fn NoticeLine(ctx: Ctx) -> impl IntoView {
 /// The bar a page working on the workspace's current version opens with: the version, its rows (and
 /// quarantine, when the page uses it), whether it is saved, the running job and the last message.
 #[component]
-pub fn VersionBar<F>(ctx: Ctx, cancel: F, #[prop(optional)] quarantine: bool) -> impl IntoView
+pub fn VersionBar<F>(cancel: F, #[prop(optional)] quarantine: bool) -> impl IntoView
 where
     F: Fn() + Copy + Send + Sync + 'static,
 {
-    use crate::ui::services::workspace::Saved;
+    let ctx = use_workspace();
     view! {
         <div class="panel current-bar" aria-label="Current version">
             <div class="stats">
@@ -55,7 +56,7 @@ where
                 }}
             </p>
             <BusyBar jobs=ctx.jobs cancel=cancel />
-            <NoticeLine ctx=ctx />
+            <NoticeLine />
         </div>
     }
 }

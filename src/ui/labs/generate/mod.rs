@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::ui::design::{LabPage, Section};
-use crate::ui::services::workspace::{open, Ctx};
+use crate::ui::services::workspace::provide_workspace;
 use crate::ui::widgets::code_bridge::CodeBridge;
 use crate::ui::widgets::llm_connection::ConnectionPanel;
 use crate::ui::widgets::version_bar::NoticeLine;
@@ -20,8 +20,7 @@ use state::GCtx;
 
 #[component]
 pub fn GenerateLab() -> impl IntoView {
-    let ctx = Ctx::new();
-    spawn_local(open(ctx));
+    let ctx = provide_workspace();
     let g = GCtx::new(ctx);
 
     let start = move |_| {
@@ -109,7 +108,7 @@ pub fn GenerateLab() -> impl IntoView {
                         <pre class="live-text" data-testid="live-text">{l.text}</pre>
                     </div>
                 })}
-                <NoticeLine ctx=ctx />
+                <NoticeLine />
                 <CodeBridge call=g.last_call />
             </Section>
             <rows::RowsPanel g=g />

@@ -11,18 +11,16 @@ mod scorecard;
 mod state;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::ui::design::LabPage;
-use crate::ui::services::workspace::{open, Ctx};
+use crate::ui::services::workspace::provide_workspace;
 use crate::ui::widgets::import_panel::ImportPanel;
 use crate::ui::widgets::version_bar::VersionBar;
 use state::QCtx;
 
 #[component]
 pub fn QualityLab() -> impl IntoView {
-    let ctx = Ctx::new();
-    spawn_local(open(ctx));
+    let ctx = provide_workspace();
     let q = QCtx::new(ctx);
     // Results belong to the version they were computed on; a new current version starts afresh.
     Effect::new(move |prev: Option<Option<String>>| {
@@ -35,10 +33,10 @@ pub fn QualityLab() -> impl IntoView {
 
     view! {
         <LabPage id="quality">
-            <VersionBar ctx=ctx cancel=move || q.cancel() quarantine=true />
+            <VersionBar cancel=move || q.cancel() quarantine=true />
             <details class="panel import-here" open>
                 <summary>"Import a dataset here (or use the one current in the workspace)"</summary>
-                <ImportPanel ctx=ctx />
+                <ImportPanel />
             </details>
             <gates::GatesPanel q=q />
             <scorecard::ScorecardPanel q=q />

@@ -11,10 +11,9 @@ mod rubric;
 mod state;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::ui::design::LabPage;
-use crate::ui::services::workspace::{open, Ctx};
+use crate::ui::services::workspace::provide_workspace;
 use crate::ui::widgets::import_panel::ImportPanel;
 use crate::ui::widgets::llm_connection::ConnectionPanel;
 use crate::ui::widgets::version_bar::VersionBar;
@@ -22,8 +21,7 @@ use state::RCtx;
 
 #[component]
 pub fn RefineLab() -> impl IntoView {
-    let ctx = Ctx::new();
-    spawn_local(open(ctx));
+    let ctx = provide_workspace();
     let r = RCtx::new(ctx);
     // A version with a review saved in this browser shows it again (a reload keeps the review's progress).
     Effect::new(move |prev: Option<Option<String>>| {
@@ -40,10 +38,10 @@ pub fn RefineLab() -> impl IntoView {
 
     view! {
         <LabPage id="refine">
-            <VersionBar ctx=ctx cancel=move || ctx.cancel() />
+            <VersionBar cancel=move || ctx.cancel() />
             <details class="panel import-here" open>
                 <summary>"Import a dataset here (or use the one current in the workspace)"</summary>
-                <ImportPanel ctx=ctx />
+                <ImportPanel />
             </details>
             <ConnectionPanel heading="Connect to a model" />
             <reflect::SetupPanel r=r />

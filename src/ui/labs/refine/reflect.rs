@@ -18,7 +18,6 @@ use crate::core::llm::review::{status_word, Counts, Decision, Reviewed, RunSetti
 use crate::ui::design::Section;
 use crate::ui::services::workspace::Notice;
 use crate::ui::widgets::code_bridge::CodeBridge;
-use crate::ui::widgets::llm_connection::Llm;
 use crate::web::llm::{stream, Abort, CallError, Server};
 
 /// The rows, the mode, the prompts and the options.
@@ -170,7 +169,7 @@ fn prepare(r: RCtx) -> Result<Plan, String> {
             list.join(" · ")
         ));
     }
-    let llm = Llm::get();
+    let llm = r.llm;
     let server = llm
         .server()
         .map_err(|e| format!("The endpoint cannot be used: {e}"))?;
@@ -219,7 +218,7 @@ fn prepare(r: RCtx) -> Result<Plan, String> {
 
 /// Reflects on the chosen rows, one call at a time.
 async fn run(r: RCtx, p: Plan) {
-    let llm = Llm::get();
+    let llm = r.llm;
     let abort = Abort::new();
     r.abort.set_value(Some(abort.clone()));
     let sampling = Sampling {

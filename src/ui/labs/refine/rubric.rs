@@ -18,7 +18,6 @@ use crate::core::stats::Interval;
 use crate::ui::design::Section;
 use crate::ui::services::workspace::Notice;
 use crate::ui::widgets::code_bridge::CodeBridge;
-use crate::ui::widgets::llm_connection::Llm;
 use crate::web::llm::{stream, Abort, CallError};
 
 /// Resamples of the bootstrap interval.
@@ -41,7 +40,7 @@ fn interval_text(i: &Interval) -> String {
 
 /// Judges every revised row before and after.
 async fn score(r: RCtx) {
-    let llm = Llm::get();
+    let llm = r.llm;
     let server = match llm.server() {
         Ok(s) => s,
         Err(e) => {

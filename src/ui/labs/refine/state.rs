@@ -10,6 +10,7 @@ use crate::core::llm::judge::Rubric;
 use crate::core::llm::reflection::{Mode, PromptSet};
 use crate::core::llm::review::{Judged, Reviewed, RunSettings};
 use crate::ui::services::workspace::{Ctx, Notice};
+use crate::ui::widgets::llm_connection::Llm;
 use crate::web::llm::Abort;
 use crate::web::storage;
 
@@ -51,6 +52,8 @@ pub struct Scored {
 #[derive(Clone, Copy)]
 pub struct RCtx {
     pub ws: Ctx,
+    /// The app's model connection.
+    pub llm: Llm,
     pub mode: RwSignal<Mode>,
     /// First row to reflect on, counted from 1.
     pub first: RwSignal<usize>,
@@ -82,6 +85,7 @@ impl RCtx {
     pub fn new(ws: Ctx) -> Self {
         RCtx {
             ws,
+            llm: Llm::get(),
             mode: RwSignal::new(Mode::Instruction),
             first: RwSignal::new(1),
             count: RwSignal::new(10),

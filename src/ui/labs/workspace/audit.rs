@@ -8,10 +8,11 @@ use leptos::task::spawn_local;
 
 use crate::core::dataset::workspace::Verdict;
 use crate::ui::design::section_title;
-use crate::ui::services::workspace::{save, Ctx};
+use crate::ui::services::workspace::{save, use_workspace};
 
 #[component]
-pub fn AuditPanel(ctx: Ctx) -> impl IntoView {
+pub fn AuditPanel() -> impl IntoView {
+    let ctx = use_workspace();
     let size = RwSignal::new(20usize);
     let seed = RwSignal::new(2026u64);
     let at = RwSignal::new(0usize);

@@ -11,7 +11,7 @@ use crate::core::dataset::diff::{diff_rows, DiffSummary, Row, RowChange};
 use crate::core::dataset::record::Record;
 use crate::core::dataset::transform::FIELDS;
 use crate::ui::design::Section;
-use crate::ui::services::workspace::{rows_of, Ctx};
+use crate::ui::services::workspace::{rows_of, use_workspace};
 use crate::ui::widgets::word_diff::inline_word_diff;
 
 /// Changes shown per page.
@@ -42,7 +42,8 @@ fn row_fields(r: &Record) -> AnyView {
 }
 
 #[component]
-pub fn DiffPanel(ctx: Ctx) -> impl IntoView {
+pub fn DiffPanel() -> impl IntoView {
+    let ctx = use_workspace();
     let old_id = RwSignal::new(String::new());
     let new_id = RwSignal::new(String::new());
     let result = RwSignal::new(None::<Arc<Diffed>>);

@@ -10,18 +10,16 @@ mod storage;
 mod versions;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::ui::design::LabPage;
-use crate::ui::services::workspace::{open, Ctx, Saved};
+use crate::ui::services::workspace::{provide_workspace, Saved};
 use crate::ui::widgets::import_panel::ImportPanel;
 use crate::ui::widgets::progress::BusyBar;
 use crate::ui::widgets::version_bar::NoticeLine;
 
 #[component]
 pub fn WorkspaceLab() -> impl IntoView {
-    let ctx = Ctx::new();
-    spawn_local(open(ctx));
+    let ctx = provide_workspace();
 
     view! {
         <LabPage id="workspace">
@@ -51,15 +49,15 @@ pub fn WorkspaceLab() -> impl IntoView {
                     Saved::Failed(e) | Saved::NoStorage(e) => Some(view! { <div class="error" role="alert" data-testid="storage-error">{e}</div> }),
                     _ => None,
                 }}
-                <NoticeLine ctx=ctx />
+                <NoticeLine />
             </div>
-            <ImportPanel ctx=ctx />
-            <preview::PreviewPanel ctx=ctx />
-            <quarantine::QuarantinePanel ctx=ctx />
-            <versions::VersionsPanel ctx=ctx />
-            <diff::DiffPanel ctx=ctx />
-            <audit::AuditPanel ctx=ctx />
-            <storage::StoragePanel ctx=ctx />
+            <ImportPanel />
+            <preview::PreviewPanel />
+            <quarantine::QuarantinePanel />
+            <versions::VersionsPanel />
+            <diff::DiffPanel />
+            <audit::AuditPanel />
+            <storage::StoragePanel />
         </LabPage>
     }
 }

@@ -11,7 +11,7 @@ use crate::core::dataset::record::Record;
 use crate::core::dataset::search::{RowFilter, Scope, Search};
 use crate::core::dataset::transform::{edit_fields, filter_rows, remove_row, FIELDS};
 use crate::ui::design::Section;
-use crate::ui::services::workspace::{derive, Ctx};
+use crate::ui::services::workspace::{derive, use_workspace, Ctx};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::tick::{now_ms, sleep, yield_now};
 
@@ -34,7 +34,8 @@ fn provenance(r: &Record) -> String {
 }
 
 #[component]
-pub fn PreviewPanel(ctx: Ctx) -> impl IntoView {
+pub fn PreviewPanel() -> impl IntoView {
+    let ctx = use_workspace();
     let text = RwSignal::new(String::new());
     let scope = RwSignal::new(Scope::All);
     let filter = RwSignal::new(RowFilter::Any);

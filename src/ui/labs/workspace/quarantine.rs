@@ -13,7 +13,7 @@ use crate::core::dataset::parse::RawValue;
 use crate::core::dataset::transform::{insert_fixed, FIELDS};
 use crate::core::dataset::validate::{fix_fields, quarantine_to_jsonl, Quarantined};
 use crate::ui::design::Section;
-use crate::ui::services::workspace::{derive, Ctx};
+use crate::ui::services::workspace::{derive, use_workspace, Ctx};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::download;
 
@@ -60,7 +60,8 @@ fn has_field(q: &Quarantined, field: &str) -> bool {
 }
 
 #[component]
-pub fn QuarantinePanel(ctx: Ctx) -> impl IntoView {
+pub fn QuarantinePanel() -> impl IntoView {
+    let ctx = use_workspace();
     let page = RwSignal::new(0usize);
     let msg = RwSignal::new(None::<Result<String, String>>);
     let count = move || ctx.quarantine.with(|q| q.len());

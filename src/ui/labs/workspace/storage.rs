@@ -12,7 +12,9 @@ use crate::core::dataset::record::Record;
 use crate::core::dataset::validate::{quarantine_from_store, quarantine_to_store};
 use crate::core::dataset::workspace::{export_zip, import_zip, Workspace};
 use crate::ui::design::Section;
-use crate::ui::services::workspace::{quarantine_of, rows_of, save, show_version, Ctx, Saved};
+use crate::ui::services::workspace::{
+    quarantine_of, rows_of, save, show_version, use_workspace, Ctx, Saved,
+};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::{chosen_file, download, read_file_bytes};
 use crate::web::idb::usage;
@@ -29,7 +31,8 @@ fn mb(bytes: f64) -> String {
 }
 
 #[component]
-pub fn StoragePanel(ctx: Ctx) -> impl IntoView {
+pub fn StoragePanel() -> impl IntoView {
+    let ctx = use_workspace();
     let used = RwSignal::new(None::<(f64, f64)>);
     let confirm_delete = RwSignal::new(false);
     let zip_input = NodeRef::<Input>::new();

@@ -11,7 +11,7 @@ use crate::core::dataset::content::canonical_json;
 use crate::core::dataset::record::{to_csv, to_json_array, to_jsonl};
 use crate::core::dataset::workspace::{DatasetVersion, Workspace};
 use crate::ui::design::Section;
-use crate::ui::services::workspace::{rows_of, save, switch_to, Ctx};
+use crate::ui::services::workspace::{rows_of, save, switch_to, use_workspace};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::download;
 
@@ -42,7 +42,8 @@ fn tree(ws: &Workspace) -> Vec<(usize, DatasetVersion)> {
 }
 
 #[component]
-pub fn VersionsPanel(ctx: Ctx) -> impl IntoView {
+pub fn VersionsPanel() -> impl IntoView {
+    let ctx = use_workspace();
     // The version the scorecard and exports are about; None = the current one.
     let selected = RwSignal::new(None::<String>);
     let confirm_delete = RwSignal::new(None::<String>);
