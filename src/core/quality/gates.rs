@@ -238,44 +238,100 @@ pub fn check_prepared(
     words: &[Vec<u64>; 3],
     scans: &[FieldScan; 3],
 ) -> Vec<Flag> {
-    let on = |g: Gate| cfg.enabled.contains(&g);
-    let mut out = Vec::new();
     let (ti, to) = (scans[0].trim, scans[2].trim);
-    let (ins, outp) = (&r.instruction[ti.0..ti.1], &r.output[to.0..to.1]);
-    if on(Gate::EmptyField) {
-        for (name, v) in [("instruction", ins), ("output", outp)] {
-            if v.is_empty() {
-                out.push(flag(
-                    Gate::EmptyField,
-                    0.0,
-                    format!("\"{name}\" is empty or only whitespace"),
-                ));
-            }
+    let v = RowView {
+        r,
+        cfg,
+        prep,
+        tokens,
+        words,
+        scans,
+        ins: &r.instruction[ti.0..ti.1],
+        outp: &r.output[to.0..to.1],
+    };
+    let mut out = Vec::new();
+    for (gate, check) in CHECKS {
+        if cfg.enabled.contains(&gate) {
+            check(&v, &mut out);
         }
     }
-    if on(Gate::Length) {
-        for (name, n, (lo, hi)) in [
-            ("instruction", scans[0].trimmed_chars, cfg.instruction_chars),
-            ("output", scans[2].trimmed_chars, cfg.output_chars),
-        ] {
-            if n < lo || n > hi {
-                let off = if n < lo {
-                    (lo - n) as f64 / lo.max(1) as f64
-                } else {
-                    (n - hi) as f64 / hi.max(1) as f64
-                };
-                out.push(flag(
-                    Gate::Length,
-                    1.0 - off,
-                    format!("\"{name}\" has {n} characters, outside {lo}–{hi}"),
-                ));
-            }
+    out
+}
+
+/// What the gates read of one row: the row, the settings, the prepared phrase tables, the token counts
+/// (when a tokenizer is chosen), the word hashes and scans of its three fields, and the trimmed
+/// instruction and output.
+struct RowView<'a> {
+    r: &'a Record,
+    cfg: &'a GateConfig,
+    prep: &'a Prepared,
+    tokens: Option<(usize, usize)>,
+    words: &'a [Vec<u64>; 3],
+    scans: &'a [FieldScan; 3],
+    ins: &'a str,
+    outp: &'a str,
+}
+
+/// One gate's check: appends its flags for the row.
+type Check = fn(&RowView, &mut Vec<Flag>);
+
+/// Every gate with its check, in the order their flags are listed.
+const CHECKS: [(Gate, Check); 12] = [
+    (Gate::EmptyField, empty_field),
+    (Gate::Length, length),
+    (Gate::TokenLength, token_length),
+    (Gate::Refusal, refusal),
+    (Gate::RepeatsInstruction, repeats_instruction),
+    (Gate::Truncated, truncated),
+    (Gate::Repetition, repetition),
+    (Gate::ScriptMismatch, script_mismatch),
+    (Gate::Pii, pii),
+    (Gate::SafetyWords, safety_words),
+    (Gate::Placeholder, placeholder),
+    (Gate::Formatting, formatting),
+];
+
+fn empty_field(v: &RowView, out: &mut Vec<Flag>) {
+    for (name, text) in [("instruction", v.ins), ("output", v.outp)] {
+        if text.is_empty() {
+            out.push(flag(
+                Gate::EmptyField,
+                0.0,
+                format!("\"{name}\" is empty or only whitespace"),
+            ));
         }
     }
-    if let (true, Some((ti, to))) = (on(Gate::TokenLength), tokens) {
+}
+
+fn length(v: &RowView, out: &mut Vec<Flag>) {
+    for (name, n, (lo, hi)) in [
+        (
+            "instruction",
+            v.scans[0].trimmed_chars,
+            v.cfg.instruction_chars,
+        ),
+        ("output", v.scans[2].trimmed_chars, v.cfg.output_chars),
+    ] {
+        if n < lo || n > hi {
+            let off = if n < lo {
+                (lo - n) as f64 / lo.max(1) as f64
+            } else {
+                (n - hi) as f64 / hi.max(1) as f64
+            };
+            out.push(flag(
+                Gate::Length,
+                1.0 - off,
+                format!("\"{name}\" has {n} characters, outside {lo}–{hi}"),
+            ));
+        }
+    }
+}
+
+fn token_length(v: &RowView, out: &mut Vec<Flag>) {
+    if let Some((ti, to)) = v.tokens {
         for (name, n, (lo, hi)) in [
-            ("instruction", ti, cfg.instruction_tokens),
-            ("output", to, cfg.output_tokens),
+            ("instruction", ti, v.cfg.instruction_tokens),
+            ("output", to, v.cfg.output_tokens),
         ] {
             if n < lo || n > hi {
                 out.push(flag(
@@ -286,29 +342,35 @@ pub fn check_prepared(
             }
         }
     }
-    if on(Gate::Refusal) {
-        let out_words = &words[2];
-        let hit = out_words
-            .iter()
-            .enumerate()
-            .filter(|(_, &w)| prep.refusal_firsts & (1 << (w & 63)) != 0)
-            .find_map(|(i, _)| {
-                prep.refusals
-                    .iter()
-                    .find(|(p, _)| phrase_at(out_words, i, p))
-            });
-        if let Some((_, p)) = hit {
-            out.push(flag(
-                Gate::Refusal,
-                0.0,
-                format!("the output contains the refusal/boilerplate phrase \"{p}\""),
-            ));
-        }
+}
+
+fn refusal(v: &RowView, out: &mut Vec<Flag>) {
+    let out_words = &v.words[2];
+    let hit = out_words
+        .iter()
+        .enumerate()
+        .filter(|(_, &w)| v.prep.refusal_firsts & (1 << (w & 63)) != 0)
+        .find_map(|(i, _)| {
+            v.prep
+                .refusals
+                .iter()
+                .find(|(p, _)| phrase_at(out_words, i, p))
+        });
+    if let Some((_, p)) = hit {
+        out.push(flag(
+            Gate::Refusal,
+            0.0,
+            format!("the output contains the refusal/boilerplate phrase \"{p}\""),
+        ));
     }
-    // The normalised output keeps at least its ASCII letters and digits: an output with more of them than
-    // the instruction has bytes cannot be inside it (checked first, it is much cheaper).
-    if on(Gate::RepeatsInstruction) && scans[2].ascii_alnum <= ins.len() {
-        let (ni, no) = (normalise(ins), normalise(outp));
+}
+
+/// The output only repeats the instruction. Its normalised form keeps at least its ASCII letters and
+/// digits, so an output with more of them than the instruction has bytes cannot be inside it (checked
+/// first: it is much cheaper).
+fn repeats_instruction(v: &RowView, out: &mut Vec<Flag>) {
+    if v.scans[2].ascii_alnum <= v.ins.len() {
+        let (ni, no) = (normalise(v.ins), normalise(v.outp));
         if !no.is_empty() && (no == ni || (no.len() >= 20 && ni.contains(&no))) {
             out.push(flag(
                 Gate::RepeatsInstruction,
@@ -317,109 +379,119 @@ pub fn check_prepared(
             ));
         }
     }
-    if on(Gate::Truncated) {
-        if scans[2].fences % 2 == 1 {
+}
+
+fn truncated(v: &RowView, out: &mut Vec<Flag>) {
+    if v.scans[2].fences % 2 == 1 {
+        out.push(flag(
+            Gate::Truncated,
+            0.0,
+            "the output opens a code fence (```) it never closes",
+        ));
+    } else if v.scans[2].pieces >= 8 && !ends_cleanly(v.scans[2].last) {
+        out.push(flag(
+            Gate::Truncated,
+            0.3,
+            "the output stops mid-sentence (no closing punctuation)",
+        ));
+    }
+}
+
+fn repetition(v: &RowView, out: &mut Vec<Flag>) {
+    let share = repeated_share_of(&v.words[2], v.cfg.repetition_n.max(1));
+    if share > v.cfg.repetition_max {
+        out.push(flag(
+            Gate::Repetition,
+            1.0 - share,
+            format!(
+                "{:.0}% of the output's {}-word sequences are repeats",
+                share * 100.0,
+                v.cfg.repetition_n
+            ),
+        ));
+    }
+}
+
+fn script_mismatch(v: &RowView, out: &mut Vec<Flag>) {
+    if let (Some(a), Some(b)) = (v.scans[0].script(), v.scans[2].script()) {
+        if a != b {
             out.push(flag(
-                Gate::Truncated,
+                Gate::ScriptMismatch,
+                0.2,
+                format!("the instruction is in {a} script, the output in {b}"),
+            ));
+        }
+    }
+}
+
+fn pii(v: &RowView, out: &mut Vec<Flag>) {
+    // Only fields with an `@`, a key prefix or a long run of digits can hold any.
+    for (field, scan) in [&v.r.instruction, &v.r.input, &v.r.output]
+        .into_iter()
+        .zip(v.scans)
+    {
+        if !(scan.pii_hint || scan.phone_hint) {
+            continue;
+        }
+        if let Some(what) = find_pii(field) {
+            out.push(flag(
+                Gate::Pii,
                 0.0,
-                "the output opens a code fence (```) it never closes",
+                format!("possible personal data or secret: {what}"),
             ));
-        } else if scans[2].pieces >= 8 && !ends_cleanly(scans[2].last) {
-            out.push(flag(
-                Gate::Truncated,
-                0.3,
-                "the output stops mid-sentence (no closing punctuation)",
-            ));
+            break;
         }
     }
-    if on(Gate::Repetition) {
-        let share = repeated_share_of(&words[2], cfg.repetition_n.max(1));
-        if share > cfg.repetition_max {
-            out.push(flag(
-                Gate::Repetition,
-                1.0 - share,
-                format!(
-                    "{:.0}% of the output's {}-word sequences are repeats",
-                    share * 100.0,
-                    cfg.repetition_n
-                ),
-            ));
-        }
+}
+
+fn safety_words(v: &RowView, out: &mut Vec<Flag>) {
+    // Whole v.words compared by hash, without a string per word.
+    let found = v
+        .words
+        .iter()
+        .flatten()
+        .find_map(|h| v.prep.safety.iter().find(|(x, _)| x == h).map(|(_, w)| w));
+    if let Some(w) = found {
+        out.push(flag(
+            Gate::SafetyWords,
+            0.5,
+            format!("contains \"{w}\" — review for safety"),
+        ));
     }
-    if on(Gate::ScriptMismatch) {
-        if let (Some(a), Some(b)) = (scans[0].script(), scans[2].script()) {
-            if a != b {
-                out.push(flag(
-                    Gate::ScriptMismatch,
-                    0.2,
-                    format!("the instruction is in {a} script, the output in {b}"),
-                ));
-            }
+}
+
+fn placeholder(v: &RowView, out: &mut Vec<Flag>) {
+    let fields = [(&v.r.instruction, &v.words[0]), (&v.r.output, &v.words[2])];
+    let mask = v.prep.placeholder_firsts;
+    let found = fields.iter().find_map(|(text, w)| {
+        if !w.iter().any(|&h| mask & (1 << (h & 63)) != 0) {
+            return None;
         }
-    }
-    if on(Gate::Pii) {
-        // Only fields with an `@`, a key prefix or a long run of digits can hold any.
-        for (field, scan) in [&r.instruction, &r.input, &r.output].into_iter().zip(scans) {
-            if !(scan.pii_hint || scan.phone_hint) {
-                continue;
-            }
-            if let Some(what) = find_pii(field) {
-                out.push(flag(
-                    Gate::Pii,
-                    0.0,
-                    format!("possible personal data or secret: {what}"),
-                ));
-                break;
-            }
+        if let Some((_, p)) = v.prep.placeholders.iter().find(|(ph, _)| has_phrase(w, ph)) {
+            return Some(*p);
         }
-    }
-    if on(Gate::SafetyWords) {
-        // Whole words compared by hash, without a string per word.
-        let found = words
-            .iter()
-            .flatten()
-            .find_map(|h| prep.safety.iter().find(|(x, _)| x == h).map(|(_, w)| w));
-        if let Some(w) = found {
-            out.push(flag(
-                Gate::SafetyWords,
-                0.5,
-                format!("contains \"{w}\" — review for safety"),
-            ));
+        // "[insert …]" / "<insert …>": the word, then a look at the text around it.
+        if w.contains(&v.prep.insert) {
+            let lower = text.to_lowercase();
+            return ["[insert", "<insert"]
+                .into_iter()
+                .find(|p| contains_word_like(&lower, p));
         }
+        None
+    });
+    if let Some(p) = found {
+        out.push(flag(
+            Gate::Placeholder,
+            0.0,
+            format!("placeholder text \"{p}\""),
+        ));
     }
-    if on(Gate::Placeholder) {
-        let fields = [(&r.instruction, &words[0]), (&r.output, &words[2])];
-        let mask = prep.placeholder_firsts;
-        let found = fields.iter().find_map(|(text, w)| {
-            if !w.iter().any(|&h| mask & (1 << (h & 63)) != 0) {
-                return None;
-            }
-            if let Some((_, p)) = prep.placeholders.iter().find(|(ph, _)| has_phrase(w, ph)) {
-                return Some(*p);
-            }
-            // "[insert …]" / "<insert …>": the word, then a look at the text around it.
-            if w.contains(&prep.insert) {
-                let lower = text.to_lowercase();
-                return ["[insert", "<insert"]
-                    .into_iter()
-                    .find(|p| contains_word_like(&lower, p));
-            }
-            None
-        });
-        if let Some(p) = found {
-            out.push(flag(
-                Gate::Placeholder,
-                0.0,
-                format!("placeholder text \"{p}\""),
-            ));
-        }
+}
+
+fn formatting(v: &RowView, out: &mut Vec<Flag>) {
+    if let Some(what) = formatting_of(v.scans) {
+        out.push(flag(Gate::Formatting, 0.7, what));
     }
-    if on(Gate::Formatting) {
-        if let Some(what) = formatting_of(scans) {
-            out.push(flag(Gate::Formatting, 0.7, what));
-        }
-    }
-    out
 }
 
 /// The first formatting slip in a row: stray whitespace at a field's ends, Windows line endings, runs of
