@@ -77,40 +77,10 @@ pub fn ImportPanel() -> impl IntoView {
     let map_input = RwSignal::new(String::new());
     let map_output = RwSignal::new(String::new());
 
-    // Runs the import of the held text in slices, then makes the version.
     let run = move |name: String, body: String, format: Format, mapping: CsvMapping| {
-        spawn_local(async move {
-            let ticket = ctx.jobs.start(format!("Importing {name} …"));
-            let started = now_ms();
-            yield_now().await;
-            let mut job = match ImportJob::new(body, &name, Some(format), &mapping) {
-                Ok(j) => j,
-                Err(e) => {
-                    ticket.end();
-                    failure.set(Some(format!("Could not import {name}: {e}")));
-                    return;
-                }
-            };
-            let mut slice = Slice::new();
-            loop {
-                match job.step(64 * 1024) {
-                    Ok(true) => break,
-                    Ok(false) => {}
-                    Err(e) => {
-                        ticket.end();
-                        failure.set(Some(format!("Could not import {name}: {e}")));
-                        return;
-                    }
-                }
-                if ticket.slice(&mut slice, job.progress()).await.is_err() {
-                    return;
-                }
-            }
-            ticket.end();
-            let imported = job.finish();
-            let took = now_ms() - started;
-            finish(ctx, imported, mapping, took, report).await;
-        });
+        spawn_local(run_import(
+            ctx, name, body, format, mapping, failure, report,
+        ));
     };
 
     // Decodes bytes and starts the import (a CSV first shows its columns).
@@ -288,42 +258,6 @@ pub fn ImportPanel() -> impl IntoView {
         })
     };
 
-    let report_view = move || {
-        report.get().map(|r| {
-            let warnings = (!r.warnings.is_empty()).then(|| {
-                let more = r.warning_count.saturating_sub(r.warnings.len());
-                view! {
-                    <details class="warnings" data-testid="import-warnings">
-                        <summary>{format!("{} warning(s): rows imported, with something to check", r.warning_count)}</summary>
-                        <ul class="findings">
-                            {r.warnings.iter().map(|w| view! { <li class="finding warning">{w.clone()}</li> }).collect_view()}
-                        </ul>
-                        {(more > 0).then(|| view! { <p class="hint">{format!("… and {more} more.")}</p> })}
-                    </details>
-                }
-            });
-            let drift = match (&r.drift_from, r.drift.is_empty()) {
-                (None, _) => None,
-                (Some(from), true) => Some(view! {
-                    <p class="note" data-testid="schema-drift">{format!("Schema drift against {from}: none — same fields and types.")}</p>
-                }.into_any()),
-                (Some(from), false) => Some(view! {
-                    <div class="drift" data-testid="schema-drift">
-                        <h3>{format!("Schema drift against {from}")}</h3>
-                        <ul class="findings">
-                            {r.drift.iter().map(|d| view! { <li class="finding warning">{d.clone()}</li> }).collect_view()}
-                        </ul>
-                    </div>
-                }.into_any()),
-            };
-            view! {
-                <p class="note" role="status" data-testid="import-report">{r.summary.clone()}</p>
-                {warnings}
-                {drift}
-            }
-        })
-    };
-
     view! {
         <Section title="Import" heading_id="import-h">
             <p class="hint">
@@ -365,7 +299,7 @@ pub fn ImportPanel() -> impl IntoView {
             </div>
             {mapping_form}
             {move || failure.get().map(|f| view! { <div class="error" role="alert" data-testid="import-error">{f}</div> })}
-            {report_view}
+            <ImportReport report=report />
         </Section>
     }
 }
@@ -441,4 +375,88 @@ async fn finish(
         drift: v.drift.clone(),
         drift_from: v.drift_from.clone(),
     }));
+}
+
+/// What the last import did: counts, the warnings (rows imported with something to check) and any
+/// schema drift against the version that was current.
+#[component]
+fn ImportReport(report: RwSignal<Option<Report>>) -> impl IntoView {
+    move || {
+        report.get().map(|r| {
+            let warnings = (!r.warnings.is_empty()).then(|| {
+                let more = r.warning_count.saturating_sub(r.warnings.len());
+                view! {
+                    <details class="warnings" data-testid="import-warnings">
+                        <summary>{format!("{} warning(s): rows imported, with something to check", r.warning_count)}</summary>
+                        <ul class="findings">
+                            {r.warnings.iter().map(|w| view! { <li class="finding warning">{w.clone()}</li> }).collect_view()}
+                        </ul>
+                        {(more > 0).then(|| view! { <p class="hint">{format!("… and {more} more.")}</p> })}
+                    </details>
+                }
+            });
+            let drift = match (&r.drift_from, r.drift.is_empty()) {
+                (None, _) => None,
+                (Some(from), true) => Some(view! {
+                    <p class="note" data-testid="schema-drift">{format!("Schema drift against {from}: none — same fields and types.")}</p>
+                }.into_any()),
+                (Some(from), false) => Some(view! {
+                    <div class="drift" data-testid="schema-drift">
+                        <h3>{format!("Schema drift against {from}")}</h3>
+                        <ul class="findings">
+                            {r.drift.iter().map(|d| view! { <li class="finding warning">{d.clone()}</li> }).collect_view()}
+                        </ul>
+                    </div>
+                }.into_any()),
+            };
+            view! {
+                <p class="note" role="status" data-testid="import-report">{r.summary.clone()}</p>
+                {warnings}
+                {drift}
+            }
+        })
+    }
+}
+
+/// Imports `body` (named `name`) in slices under the page's job runner, then makes the version; a
+/// failure names the file and says what went wrong.
+async fn run_import(
+    ctx: Ctx,
+    name: String,
+    body: String,
+    format: Format,
+    mapping: CsvMapping,
+    failure: RwSignal<Option<String>>,
+    report: RwSignal<Option<Report>>,
+) {
+    let ticket = ctx.jobs.start(format!("Importing {name} …"));
+    let started = now_ms();
+    yield_now().await;
+    let mut job = match ImportJob::new(body, &name, Some(format), &mapping) {
+        Ok(j) => j,
+        Err(e) => {
+            ticket.end();
+            failure.set(Some(format!("Could not import {name}: {e}")));
+            return;
+        }
+    };
+    let mut slice = Slice::new();
+    loop {
+        match job.step(64 * 1024) {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => {
+                ticket.end();
+                failure.set(Some(format!("Could not import {name}: {e}")));
+                return;
+            }
+        }
+        if ticket.slice(&mut slice, job.progress()).await.is_err() {
+            return;
+        }
+    }
+    ticket.end();
+    let imported = job.finish();
+    let took = now_ms() - started;
+    finish(ctx, imported, mapping, took, report).await;
 }

@@ -3,6 +3,7 @@
 
 mod compare;
 mod corpus;
+mod corpus_results;
 mod sizing;
 pub mod state;
 mod terms;
