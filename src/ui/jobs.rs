@@ -29,6 +29,8 @@ pub struct Jobs {
     /// The number of the latest job; a ticket with another number is superseded or cancelled.
     run: StoredValue<u64>,
     busy: RwSignal<Option<Busy>>,
+    /// What cancelling the running job must also do (abort its call in flight), if anything.
+    on_cancel: StoredValue<Option<Box<dyn Fn()>>, LocalStorage>,
 }
 
 impl Default for Jobs {
@@ -42,6 +44,7 @@ impl Jobs {
         Jobs {
             run: StoredValue::new(0),
             busy: RwSignal::new(None),
+            on_cancel: StoredValue::new_local(None),
         }
     }
 
@@ -55,8 +58,21 @@ impl Jobs {
         self.busy.with(Option::is_some)
     }
 
+    /// Whether a job runs, read without subscribing (in event handlers).
+    pub fn is_busy_now(&self) -> bool {
+        self.busy.with_untracked(Option::is_some)
+    }
+
+    /// Runs and forgets the running job's cancel hook.
+    fn fire_on_cancel(&self) {
+        if let Some(f) = self.on_cancel.try_update_value(Option::take).flatten() {
+            f();
+        }
+    }
+
     /// Starts a job labelled `label`, superseding any job that runs.
     pub fn start(&self, label: impl Into<String>) -> Ticket {
+        self.fire_on_cancel();
         self.run.update_value(|r| *r += 1);
         self.busy.set(Some(Busy {
             label: label.into(),
@@ -72,6 +88,7 @@ impl Jobs {
     /// Cancels the running job: its ticket reads as cancelled from now on. Returns whether one ran.
     pub fn cancel(&self) -> bool {
         let running = self.busy.with_untracked(Option::is_some);
+        self.fire_on_cancel();
         self.run.update_value(|r| *r += 1);
         self.busy.set(None);
         running
@@ -127,10 +144,19 @@ impl Ticket {
         }
     }
 
+    /// What a cancel must also do while this job runs — abort the call in flight, say — replacing
+    /// the hook set before. It does nothing once the job was cancelled or superseded.
+    pub fn on_cancel(&self, f: impl Fn() + 'static) {
+        if self.current() {
+            self.jobs.on_cancel.set_value(Some(Box::new(f)));
+        }
+    }
+
     /// Ends the job: the busy bar goes (unless another job has started since).
     pub fn end(&self) {
         if self.current() {
             self.jobs.busy.set(None);
+            self.jobs.on_cancel.set_value(None);
         }
     }
 

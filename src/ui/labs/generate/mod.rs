@@ -24,7 +24,7 @@ pub fn GenerateLab() -> impl IntoView {
     let g = GCtx::new(ctx);
 
     let start = move |_| {
-        if g.running.get_untracked() {
+        if g.ws.jobs.is_busy_now() {
             return;
         }
         match run::new_run(g) {
@@ -37,12 +37,12 @@ pub fn GenerateLab() -> impl IntoView {
         }
     };
     let resume = move |_| {
-        if !g.running.get_untracked() {
+        if !g.ws.jobs.is_busy_now() {
             spawn_local(run::generate(g));
         }
     };
     let resumable = move || {
-        !g.running.get()
+        !g.running()
             && g.run.with(|r| {
                 r.as_ref()
                     .is_some_and(|r| !r.is_complete() && !r.rows.is_empty())
@@ -62,15 +62,15 @@ pub fn GenerateLab() -> impl IntoView {
             <settings::SettingsPanel g=g />
             <Section title="Run" heading_id="run-h">
                 <div class="controls-row">
-                    <button type="button" class="primary" on:click=start disabled=move || g.running.get()>"Generate"</button>
+                    <button type="button" class="primary" on:click=start disabled=move || g.running()>"Generate"</button>
                     <Show when=resumable>
                         <button type="button" on:click=resume>"Resume the interrupted run"</button>
                     </Show>
-                    <Show when=move || g.running.get()>
+                    <Show when=move || g.running()>
                         <button type="button" on:click=move |_| g.cancel()>"Cancel"</button>
                     </Show>
                     <button type="button" on:click=save
-                        disabled=move || g.running.get() || counts().0 == 0 || g.saved.with(Option::is_some)>
+                        disabled=move || g.running() || counts().0 == 0 || g.saved.with(Option::is_some)>
                         "Save kept rows as a dataset version"
                     </button>
                 </div>
@@ -98,7 +98,7 @@ pub fn GenerateLab() -> impl IntoView {
                         <span class="stat-value">{move || format!("{} / {}", done(), total())}</span>
                     </div>
                 </div>
-                <Show when=move || g.running.get()>
+                <Show when=move || g.running()>
                     <progress class="bar" max="1" value=move || if total() == 0 { 0.0 } else { done() as f64 / total() as f64 }
                         aria-label="Rows done"></progress>
                 </Show>

@@ -12,7 +12,7 @@ use crate::core::llm::magpie::{
     extract_instruction_min, GeneratedRow, RowStatus, RunState, Timing,
 };
 use crate::core::llm::ollama::{Completion, Message};
-use crate::ui::widgets::llm_connection::Llm;
+use crate::ui::jobs::Ticket;
 use crate::web::llm::{stream, Abort, CallError, Server};
 
 use super::state::{GCtx, Live};
@@ -40,7 +40,7 @@ fn sent_options(p: &Planned) -> Value {
 
 async fn call(
     g: GCtx,
-    llm: Llm,
+    job: Ticket,
     server: &Server,
     p: &Planned,
     model: &str,
@@ -54,7 +54,10 @@ async fn call(
         text: String::new(),
     }));
     let abort = Abort::new();
-    g.abort.set_value(Some(abort.clone()));
+    job.on_cancel({
+        let abort = abort.clone();
+        move || abort.abort()
+    });
     let r = stream(server, p, model, &abort, |t| {
         g.live.update(|l| {
             if let Some(l) = l {
@@ -70,7 +73,7 @@ async fn call(
             Step::RowFailed(f.short())
         }
         Err(CallError::Failed(f)) => {
-            llm.report(server, f.clone());
+            g.llm.report(server, f.clone());
             g.ws.error(format!("Generation stopped: {}. The connection panel above says what to do; finished rows are kept.", f.short()));
             Step::Stop
         }
@@ -99,10 +102,10 @@ pub async fn generate(g: GCtx) {
     let Some(mut run) = g.run.get_untracked() else {
         return;
     };
-    g.running.set(true);
+    let job = g.ws.jobs.start("Generating");
     g.saved.set(None);
     let model = run.model.clone();
-    while !run.is_complete() {
+    while !run.is_complete() && !job.cancelled() {
         let i = run.next_index();
         let started = now();
         let s = &run.settings;
@@ -147,7 +150,7 @@ pub async fn generate(g: GCtx) {
             finished_ms: started,
             status: RowStatus::Ok,
         };
-        match call(g, llm, &server, &p, &model, i, "instruction").await {
+        match call(g, job, &server, &p, &model, i, "instruction").await {
             Step::Stop => break,
             Step::RowFailed(reason) => row.status = RowStatus::Failed { reason },
             Step::Done(c) => {
@@ -182,7 +185,7 @@ pub async fn generate(g: GCtx) {
                             }
                         };
                         row.response_options = sent_options(&p);
-                        match call(g, llm, &server, &p, &model, i, "response").await {
+                        match call(g, job, &server, &p, &model, i, "response").await {
                             Step::Stop => break,
                             Step::RowFailed(reason) => row.status = RowStatus::Failed { reason },
                             Step::Done(c) => {
@@ -208,8 +211,7 @@ pub async fn generate(g: GCtx) {
         g.persist();
     }
     g.live.set(None);
-    g.abort.set_value(None);
-    g.running.set(false);
+    job.end();
     if run.is_complete() {
         let (ok, rejected, failed) = run.counts();
         g.ws.info(format!(

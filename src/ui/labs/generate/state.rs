@@ -7,7 +7,6 @@ use crate::core::llm::bridge::Call;
 use crate::core::llm::magpie::{Family, GenerationSettings, RunState, Template};
 use crate::ui::services::workspace::Ctx;
 use crate::ui::widgets::llm_connection::Llm;
-use crate::web::llm::Abort;
 use crate::web::storage;
 
 /// Where an interrupted run is kept between page loads.
@@ -31,8 +30,6 @@ pub struct GCtx {
     pub template: RwSignal<Template>,
     pub run: RwSignal<Option<RunState>>,
     pub live: RwSignal<Option<Live>>,
-    pub running: RwSignal<bool>,
-    pub abort: StoredValue<Option<Abort>, LocalStorage>,
     pub last_call: RwSignal<Option<Call>>,
     /// The version this run was saved as, if it was.
     pub saved: RwSignal<Option<String>>,
@@ -55,8 +52,6 @@ impl GCtx {
             template: RwSignal::new(template),
             run: RwSignal::new(run),
             live: RwSignal::new(None),
-            running: RwSignal::new(false),
-            abort: StoredValue::new_local(None),
             last_call: RwSignal::new(None),
             saved: RwSignal::new(None),
             errors: RwSignal::new(Vec::new()),
@@ -78,10 +73,13 @@ impl GCtx {
         }
     }
 
-    /// Stops the run after the call in flight (its row is not kept; resuming samples it again).
+    /// Whether a run is going (reactive).
+    pub fn running(&self) -> bool {
+        self.ws.jobs.is_busy()
+    }
+
+    /// Stops the run: the call in flight is aborted (its row is not kept; resuming samples it again).
     pub fn cancel(&self) {
-        if let Some(a) = self.abort.get_value() {
-            a.abort();
-        }
+        self.ws.jobs.cancel();
     }
 }

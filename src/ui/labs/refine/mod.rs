@@ -38,7 +38,7 @@ pub fn RefineLab() -> impl IntoView {
 
     view! {
         <LabPage id="refine">
-            <VersionBar cancel=move || ctx.cancel() />
+            <VersionBar cancel=move || r.cancel() />
             <details class="panel import-here" open>
                 <summary>"Import a dataset here (or use the one current in the workspace)"</summary>
                 <ImportPanel />

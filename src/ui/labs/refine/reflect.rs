@@ -219,8 +219,12 @@ fn prepare(r: RCtx) -> Result<Plan, String> {
 /// Reflects on the chosen rows, one call at a time.
 async fn run(r: RCtx, p: Plan) {
     let llm = r.llm;
+    let job = r.ws.jobs.start("Reflecting");
     let abort = Abort::new();
-    r.abort.set_value(Some(abort.clone()));
+    job.on_cancel({
+        let abort = abort.clone();
+        move || abort.abort()
+    });
     let sampling = Sampling {
         temperature: Some(p.settings.options.temperature),
         seed: Some(p.settings.options.seed as i64),
@@ -252,6 +256,7 @@ async fn run(r: RCtx, p: Plan) {
             }
         };
         r.reflect_call.set(Some(planned.bridge.clone()));
+        job.progress(k as f64 / n as f64);
         r.running.set(Some(Running {
             what: "reflect",
             k: k + 1,
@@ -310,7 +315,7 @@ async fn run(r: RCtx, p: Plan) {
         }
     }
     r.running.set(None);
-    r.abort.set_value(None);
+    job.end();
     let note = outcome.unwrap_or_else(|| {
         let c = Counts::of(
             &r.items

@@ -80,8 +80,12 @@ async fn score(r: RCtx) {
             "There are no revised rows to score: reflect on some rows first.".into(),
         )));
     }
+    let job = r.ws.jobs.start("Scoring before and after");
     let abort = Abort::new();
-    r.abort.set_value(Some(abort.clone()));
+    job.on_cancel({
+        let abort = abort.clone();
+        move || abort.abort()
+    });
     r.rubric_note.set(None);
     let n = rows.len() * 2;
     let mut judged = Vec::new();
@@ -109,6 +113,7 @@ async fn score(r: RCtx) {
                 }
             };
             r.judge_call.set(Some(planned.bridge.clone()));
+            job.progress((2 * k + side) as f64 / n as f64);
             r.running.set(Some(Running {
                 what: "judge",
                 k: 2 * k + side + 1,
@@ -154,7 +159,7 @@ async fn score(r: RCtx) {
         });
     }
     r.running.set(None);
-    r.abort.set_value(None);
+    job.end();
     if !judged.is_empty() {
         r.scored.set(Some(Scored {
             rubric,

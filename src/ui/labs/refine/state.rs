@@ -11,7 +11,6 @@ use crate::core::llm::reflection::{Mode, PromptSet};
 use crate::core::llm::review::{Judged, Reviewed, RunSettings};
 use crate::ui::services::workspace::{Ctx, Notice};
 use crate::ui::widgets::llm_connection::Llm;
-use crate::web::llm::Abort;
 use crate::web::storage;
 
 /// A call in progress: which one of how many, and the text streamed so far.
@@ -68,7 +67,6 @@ pub struct RCtx {
     pub items: RwSignal<Vec<Item>>,
     pub next_uid: StoredValue<u64>,
     pub running: RwSignal<Option<Running>>,
-    pub abort: StoredValue<Option<Abort>, LocalStorage>,
     pub reflect_note: RwSignal<Option<Notice>>,
     pub reflect_call: RwSignal<Option<Call>>,
     pub only_changed: RwSignal<bool>,
@@ -97,7 +95,6 @@ impl RCtx {
             items: RwSignal::new(Vec::new()),
             next_uid: StoredValue::new(0),
             running: RwSignal::new(None),
-            abort: StoredValue::new_local(None),
             reflect_note: RwSignal::new(None),
             reflect_call: RwSignal::new(None),
             only_changed: RwSignal::new(false),
@@ -122,10 +119,12 @@ impl RCtx {
         }
     }
 
-    /// Stops the running call; what finished is kept.
+    /// Stops the running call (what finished is kept, and the lab says so), or else the workspace's job.
     pub fn cancel(&self) {
-        if let Some(a) = self.abort.get_value() {
-            a.abort();
+        if self.busy() {
+            self.ws.jobs.cancel();
+        } else {
+            self.ws.cancel();
         }
     }
 
