@@ -12,3 +12,9 @@ pub mod web;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+
+/// What a lab bundle's bin does when built natively: the lab only runs in a browser.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn native_main() {
+    eprintln!("datalab runs in the browser: use `scripts/serve.sh` (see README.md).");
+}

@@ -1,6 +1,6 @@
-// datalab's background worker. It runs the page's own wasm module (no second build): the page sends the URLs
-// of its wasm-bindgen glue and wasm file, this script loads them, and the module's `main`, finding no window,
-// takes over the worker's messages (see src/web/worker.rs). If loading fails, the page is told why.
+// datalab's background worker. It runs the worker bundle (src/bin/lab-worker.rs): the page sends the URLs
+// of its wasm-bindgen glue and wasm file (from static/boot.js), this script loads them, and the bundle's
+// `main` takes over the worker's messages (see src/web/worker/). If loading fails, the page is told why.
 self.onmessage = async (event) => {
   const init = event.data && event.data.init;
   if (!init) return;

@@ -180,10 +180,17 @@ pub fn by_id(id: &str) -> Option<&'static Lab> {
     LABS.iter().find(|l| l.id == id)
 }
 
+/// Other names a URL may use for a lab's page: the baselines share the IMDb page (they train on its splits).
+pub static ALIASES: &[(&str, &str)] = &[("baselines", "imdb")];
+
 /// Finds a built lab by id, falling back to the default.
 pub fn resolve(id: Option<&str>) -> &'static Lab {
-    // The baselines share the IMDb page (they train on its splits).
-    let id = id.map(|id| if id == "baselines" { "imdb" } else { id });
+    let id = id.map(|id| {
+        ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == id)
+            .map_or(id, |(_, to)| *to)
+    });
     id.and_then(|id| LABS.iter().find(|l| l.id == id && l.built))
         .or_else(|| LABS.iter().find(|l| l.id == DEFAULT_LAB))
         .expect("the default lab is in LABS")

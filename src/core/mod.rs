@@ -1,6 +1,7 @@
 //! Pure, deterministic data engineering: data in, data out, no browser types.
 
 pub mod archive;
+pub mod bundles;
 pub mod dataset;
 pub mod imdb;
 pub mod job;

@@ -3,37 +3,41 @@
 //! Routing uses the query string rather than paths so the lab works from any static host and any sub-path
 //! (a course site, a slide deck's folder) with no server rewrite rules, and a reload never 404s.
 //! `?embed=1` shows only the lab body, for an iframe in a slide.
+//!
+//! The labs ship as a few wasm bundles (`core::bundles`); each bundle's bin calls [`start`] with the pages it
+//! holds, so its module carries only those labs' code while the shell around them is the same everywhere.
 
 use leptos::prelude::*;
 
-use crate::core::labs::{resolve, LABS};
+use crate::core::bundles::bundle_of;
+use crate::core::labs::{resolve, Lab, LABS};
 use crate::core::urlstate::Query;
-use crate::ui::labs::extend::ExtendLab;
-use crate::ui::labs::generate::GenerateLab;
-use crate::ui::labs::imdb::ImdbLab;
-use crate::ui::labs::quality::QualityLab;
-use crate::ui::labs::refine::RefineLab;
-use crate::ui::labs::tokenizer::TokenizerLab;
-use crate::ui::labs::workspace::WorkspaceLab;
 use crate::web::url::{current_query, href_with};
 
-/// The whole app.
+/// The page of a lab this bundle holds (with `embed` for an iframe), or `None` for a lab it does not.
+pub type Pages = fn(lab: &'static Lab, embed: bool) -> Option<AnyView>;
+
+/// Starts bundle `name` in the page: the panic panel, then the app with its pages mounted in the body.
+pub fn start(name: &'static str, pages: Pages) {
+    crate::web::panic::install();
+    leptos::mount::mount_to_body(move || view! { <App bundle=name pages=pages /> });
+    // The static "Loading the lab…" note has done its job.
+    if let Some(boot) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("boot"))
+    {
+        boot.remove();
+    }
+}
+
+/// The whole app, around the page of the lab the URL names.
 #[component]
-pub fn App() -> impl IntoView {
-    crate::ui::widgets::llm_connection::provide_llm();
+fn App(bundle: &'static str, pages: Pages) -> impl IntoView {
+    crate::ui::services::llm::provide_llm();
     let query = current_query();
     let embed = matches!(query.get("embed"), Some("1" | "true"));
     let lab = resolve(query.get("lab"));
-    let body = match lab.id {
-        "tokenizer" => view! { <TokenizerLab embed=embed /> }.into_any(),
-        "extend" => view! { <ExtendLab /> }.into_any(),
-        "workspace" => view! { <WorkspaceLab /> }.into_any(),
-        "quality" => view! { <QualityLab /> }.into_any(),
-        "refine" => view! { <RefineLab /> }.into_any(),
-        "generate" => view! { <GenerateLab /> }.into_any(),
-        "imdb" => view! { <ImdbLab /> }.into_any(),
-        _ => unreachable!("resolve() only returns built labs"),
-    };
+    let body = pages(lab, embed).unwrap_or_else(|| wrong_bundle(bundle, lab));
     if embed {
         let mut full = query.clone();
         full.set("embed", None);
@@ -75,6 +79,23 @@ pub fn App() -> impl IntoView {
                 </main>
             </div>
         </div>
+    }
+    .into_any()
+}
+
+/// Shown if the loader started a bundle without this lab's page: `core::bundles` and the bins disagree.
+fn wrong_bundle(bundle: &'static str, lab: &'static Lab) -> AnyView {
+    let want = bundle_of(Some(lab.id)).name;
+    view! {
+        <section class="panel" role="alert" data-testid="wrong-bundle">
+            <h2>"This lab did not load"</h2>
+            <p>
+                {format!(
+                    "The page started the \"{bundle}\" bundle, but {} is in \"{want}\". This is a bug in this build of datalab: reload, and if it stays, report it.",
+                    lab.title,
+                )}
+            </p>
+        </section>
     }
     .into_any()
 }

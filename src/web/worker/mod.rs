@@ -1,8 +1,9 @@
 //! The background workers: long jobs (quality gates over 50k rows, the IMDb archive, the baselines) run in
 //! Web Workers, so the page keeps drawing and Cancel works at once (it ends the worker).
 //!
-//! A worker runs this same wasm module — no second build. `static/worker.js` imports the page's own
-//! wasm-bindgen glue and starts it; `main` sees there is no window and calls [`serve`].
+//! A worker runs the worker bundle (`src/bin/lab-worker.rs`, see `core::bundles`): `static/worker.js`
+//! imports its wasm-bindgen glue, whose `main` calls [`serve`]. The page bundles carry none of the jobs'
+//! worker side, and the worker carries no page.
 //!
 //! One protocol for every job, defined in `core::job::protocol`: the page posts a `Request` and hears
 //! `Reply`s, as JSON beside named attachments ([`transport`]). The folder is layered so that nothing
@@ -18,8 +19,3 @@ pub mod transport;
 
 pub use pool::{cancel, parallelism};
 pub use serve::serve;
-
-/// Whether we are running inside a worker (no window).
-pub fn in_worker() -> bool {
-    web_sys::window().is_none()
-}

@@ -46,13 +46,11 @@ thread_local! {
     static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
 }
 
-/// The href of the first `<link>` matching `selector` (Trunk's preload links name the glue and the wasm).
-fn link_href(selector: &str) -> Option<String> {
-    let el = web_sys::window()?
-        .document()?
-        .query_selector(selector)
-        .ok()??;
-    Some(el.dyn_into::<web_sys::HtmlLinkElement>().ok()?.href())
+/// The URLs of the worker bundle's glue and wasm, which `static/boot.js` left in `globalThis.datalab.files`.
+fn worker_files() -> Option<(String, String)> {
+    let files = get(&get(&js_sys::global(), "datalab"), "files");
+    let own = get(&files, crate::core::bundles::WORKER_BUNDLE);
+    Some((get(&own, "js").as_string()?, get(&own, "wasm").as_string()?))
 }
 
 fn reject_with(f: &Function, why: &JsValue) {
@@ -109,10 +107,9 @@ fn on_reply(
 }
 
 fn spawn(slot: usize) -> Result<Rc<Handle>, String> {
-    let glue = link_href("link[rel=modulepreload][href$='.js']")
-        .ok_or("The page has no link to its own script, so the background worker cannot start.")?;
-    let wasm = link_href("link[rel=preload][href$='.wasm']")
-        .ok_or("The page has no link to its wasm module, so the background worker cannot start.")?;
+    let (glue, wasm) = worker_files().ok_or(
+        "The page does not know where the worker's code is (its start-up script did not run), so the background worker cannot start. Reload the page.",
+    )?;
     let opts = WorkerOptions::new();
     opts.set_type(WorkerType::Module);
     opts.set_name(&format!("datalab-worker-{slot}"));

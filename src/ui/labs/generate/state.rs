@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use crate::core::llm::bridge::Call;
 use crate::core::llm::magpie::{Family, GenerationSettings, RunState, Template};
+use crate::ui::services::llm::Llm;
 use crate::ui::services::workspace::Ctx;
-use crate::ui::widgets::llm_connection::Llm;
 use crate::web::storage;
 
 /// Where an interrupted run is kept between page loads.

@@ -9,8 +9,8 @@ use crate::core::llm::bridge::Call;
 use crate::core::llm::judge::Rubric;
 use crate::core::llm::reflection::{Mode, PromptSet};
 use crate::core::llm::review::{Judged, Reviewed, RunSettings};
+use crate::ui::services::llm::Llm;
 use crate::ui::services::workspace::{Ctx, Notice};
-use crate::ui::widgets::llm_connection::Llm;
 use crate::web::storage;
 
 /// A call in progress: which one of how many, and the text streamed so far.
