@@ -10,10 +10,7 @@
 use leptos::prelude::*;
 
 use crate::core::job::{Ended, JobResult};
-use crate::web::tick::{now_ms, yield_now};
-
-/// Page-thread work runs this long before letting the browser draw (under one 60 Hz frame).
-const SLICE_MS: f64 = 12.0;
+pub use crate::web::tick::Slice;
 
 /// What runs: its label, how far it is (0..=1), and a line on the current stage when there is one.
 #[derive(Clone, Debug, PartialEq)]
@@ -164,27 +161,11 @@ impl Ticket {
     /// lets the browser draw and handle input, then says whether to go on (`Err(Cancelled)` if Cancel
     /// was pressed). Progress is only drawn here, once a slice, so reporting never costs more than the work.
     pub async fn slice(&self, slice: &mut Slice, progress: f64) -> JobResult<()> {
-        if now_ms() - slice.0 > SLICE_MS {
+        if slice.due() {
             self.progress(progress);
-            yield_now().await;
-            slice.0 = now_ms();
+            slice.pause().await;
             self.check()?;
         }
         Ok(())
-    }
-}
-
-/// When the current slice of page-thread work began (see [`Ticket::slice`]).
-pub struct Slice(f64);
-
-impl Slice {
-    pub fn new() -> Self {
-        Slice(now_ms())
-    }
-}
-
-impl Default for Slice {
-    fn default() -> Self {
-        Slice::new()
     }
 }

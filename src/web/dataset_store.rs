@@ -10,7 +10,7 @@ use crate::core::dataset::record::Record;
 use crate::core::dataset::validate::{quarantine_from_store, Quarantined};
 use crate::core::dataset::workspace::Workspace;
 use crate::web::idb::{Db, StoreError};
-use crate::web::tick::{now_ms, yield_now};
+use crate::web::tick::Slice;
 
 const DB_NAME: &str = "datalab-workspace";
 const DB_VERSION: u32 = 1;
@@ -19,9 +19,6 @@ const ROWS: &str = "rows";
 const QUARANTINE: &str = "quarantine";
 const STORES: &[&str] = &[META, ROWS, QUARANTINE];
 const MANIFEST_KEY: &str = "workspace";
-
-/// Time budget of one slice of serialising or parsing, in milliseconds.
-const SLICE_MS: f64 = 12.0;
 
 /// The open workspace database.
 #[derive(Clone)]
@@ -56,13 +53,12 @@ impl WorkspaceStore {
     /// Saves a version's rows (one JSON object a line, provenance included).
     pub async fn save_rows(&self, id: &str, rows: &[Record]) -> Result<(), StoreError> {
         let mut text = String::with_capacity(rows.len() * 256);
-        let mut slice = now_ms();
+        let mut slice = Slice::new();
         for (i, r) in rows.iter().enumerate() {
             text.push_str(&serde_json::to_string(r).expect("a record serialises"));
             text.push('\n');
-            if i % 256 == 0 && now_ms() - slice > SLICE_MS {
-                yield_now().await;
-                slice = now_ms();
+            if i % 256 == 0 {
+                slice.pause().await;
             }
         }
         self.db.put(ROWS, id, &text).await
@@ -78,7 +74,7 @@ impl WorkspaceStore {
             return Ok(None);
         };
         let mut rows = Vec::new();
-        let mut slice = now_ms();
+        let mut slice = Slice::new();
         let mut pos = 0;
         for (n, line) in text.split_terminator('\n').enumerate() {
             pos += line.len() + 1;
@@ -89,10 +85,9 @@ impl WorkspaceStore {
                 ))
             })?;
             rows.push(r);
-            if n % 64 == 0 && now_ms() - slice > SLICE_MS {
+            if n % 64 == 0 && slice.due() {
                 progress(pos as f64 / text.len().max(1) as f64);
-                yield_now().await;
-                slice = now_ms();
+                slice.pause().await;
             }
         }
         Ok(Some(rows))

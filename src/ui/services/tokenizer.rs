@@ -15,7 +15,7 @@ use crate::core::tokenize::display::{chars_per_token, chips, Chip};
 use crate::core::tokenize::ranks::RankManifest;
 use crate::core::tokenize::{Encoder, EncodingSpec, Rank};
 use crate::web::fetch::fetch_bytes;
-use crate::web::tick::{now_ms, yield_now};
+use crate::web::tick::{now_ms, yield_now, Slice};
 
 /// How many chips a column draws; counts always cover the whole text.
 pub const CHIP_LIMIT: usize = 1000;
@@ -113,11 +113,11 @@ pub async fn encode_sliced(
     progress: impl Fn(Option<f64>),
 ) -> Option<Vec<Rank>> {
     let mut job = EncodeJob::new(&enc.borrow(), text, allow_special);
+    let mut slice = Slice::new();
     loop {
-        let slice = now_ms();
         let done = loop {
             let d = enc.borrow_mut().step(&mut job, text, 32 * 1024);
-            if d || now_ms() - slice > 12.0 {
+            if d || slice.due() {
                 break d;
             }
         };
@@ -127,7 +127,7 @@ pub async fn encode_sliced(
         if text.len() > PROGRESS_FROM {
             progress(Some(job.done_bytes() as f64 / text.len() as f64));
         }
-        yield_now().await;
+        slice.pause().await;
         if !wanted() {
             progress(None);
             return None;

@@ -65,8 +65,6 @@ fn guess(columns: &[String], names: &[&str]) -> Option<String> {
 pub fn ImportPanel() -> impl IntoView {
     let ctx = use_workspace();
     let file_input = NodeRef::<Input>::new();
-    let pasted = RwSignal::new(String::new());
-    let paste_format = RwSignal::new("auto".to_string());
     let report = RwSignal::new(None::<Report>);
     let failure = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(false);
@@ -187,17 +185,10 @@ pub fn ImportPanel() -> impl IntoView {
         leave.remove();
         drop.remove();
     });
-    let on_paste_import = move |_| {
-        let body = pasted.get_untracked();
-        let format = match paste_format.get_untracked().as_str() {
-            "json" => Some(Format::JsonArray),
-            "jsonl" => Some(Format::Jsonl),
-            "csv" => Some(Format::Csv),
-            _ => None,
-        };
+    let on_paste_import = move |(body, format): (String, Option<Format>)| {
         accept("pasted text".into(), body.into_bytes(), format);
     };
-    let on_map = move |_| {
+    let on_map = move |()| {
         let Some(p) = pending.get_untracked() else {
             return;
         };
@@ -225,39 +216,6 @@ pub fn ImportPanel() -> impl IntoView {
         );
     };
 
-    let mapping_form = move || {
-        pending.get().map(|p| {
-            let select = |label: &'static str, id: &'static str, sig: RwSignal<String>, optional: bool| {
-                let options = p
-                    .columns
-                    .iter()
-                    .map(|c| {
-                        let c2 = c.clone();
-                        view! { <option value=c.clone() selected=move || sig.get() == c2>{c.clone()}</option> }
-                    })
-                    .collect_view();
-                view! {
-                    <label class="field-label inline" for=id>{label}</label>
-                    <select id=id on:change=move |ev| sig.set(event_target_value(&ev))>
-                        <option value="" selected=move || sig.get().is_empty()>
-                            {if optional { "(none)" } else { "(choose)" }}
-                        </option>
-                        {options}
-                    </select>
-                }
-            };
-            view! {
-                <fieldset class="group mapping">
-                    <legend>{format!("CSV columns of {}", p.name)}</legend>
-                    {select("Instruction column", "map-instruction", map_instruction, false)}
-                    {select("Input column", "map-input", map_input, true)}
-                    {select("Output column", "map-output", map_output, false)}
-                    <button type="button" on:click=on_map>"Import with this mapping"</button>
-                </fieldset>
-            }
-        })
-    };
-
     view! {
         <Section title="Import" heading_id="import-h">
             <p class="hint">
@@ -276,28 +234,9 @@ pub fn ImportPanel() -> impl IntoView {
                 />
                 <span class="hint">" … or drop a file anywhere on this page, or paste below."</span>
             </div>
-            <div class="paste">
-                <label class="field-label" for="ws-paste">"Paste dataset text"</label>
-                <textarea
-                    id="ws-paste"
-                    rows="4"
-                    spellcheck="false"
-                    placeholder="[{\"instruction\": \"…\", \"input\": \"\", \"output\": \"…\"}] — or JSONL, or CSV with a header row"
-                    prop:value=move || pasted.get()
-                    on:input=move |ev| pasted.set(event_target_value(&ev))
-                ></textarea>
-                <div class="controls">
-                    <label class="field-label inline" for="ws-paste-format">"Format"</label>
-                    <select id="ws-paste-format" on:change=move |ev| paste_format.set(event_target_value(&ev))>
-                        <option value="auto">"detect"</option>
-                        <option value="json">"JSON array"</option>
-                        <option value="jsonl">"JSONL"</option>
-                        <option value="csv">"CSV"</option>
-                    </select>
-                    <button type="button" on:click=on_paste_import>"Import pasted text"</button>
-                </div>
-            </div>
-            {mapping_form}
+            <PasteBox on_import=Callback::new(on_paste_import) />
+            <CsvMappingForm pending=pending instruction=map_instruction input=map_input
+                output=map_output on_map=Callback::new(on_map) />
             {move || failure.get().map(|f| view! { <div class="error" role="alert" data-testid="import-error">{f}</div> })}
             <ImportReport report=report />
         </Section>
@@ -459,4 +398,86 @@ async fn run_import(
     let imported = job.finish();
     let took = now_ms() - started;
     finish(ctx, imported, mapping, took, report).await;
+}
+
+/// A CSV's column mapping: which columns hold instruction, input and output.
+#[component]
+fn CsvMappingForm(
+    pending: RwSignal<Option<PendingCsv>>,
+    instruction: RwSignal<String>,
+    input: RwSignal<String>,
+    output: RwSignal<String>,
+    on_map: Callback<()>,
+) -> impl IntoView {
+    move || {
+        pending.get().map(|p| {
+            let select = |label: &'static str, id: &'static str, sig: RwSignal<String>, optional: bool| {
+                let options = p
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let c2 = c.clone();
+                        view! { <option value=c.clone() selected=move || sig.get() == c2>{c.clone()}</option> }
+                    })
+                    .collect_view();
+                view! {
+                    <label class="field-label inline" for=id>{label}</label>
+                    <select id=id on:change=move |ev| sig.set(event_target_value(&ev))>
+                        <option value="" selected=move || sig.get().is_empty()>
+                            {if optional { "(none)" } else { "(choose)" }}
+                        </option>
+                        {options}
+                    </select>
+                }
+            };
+            view! {
+                <fieldset class="group mapping">
+                    <legend>{format!("CSV columns of {}", p.name)}</legend>
+                    {select("Instruction column", "map-instruction", instruction, false)}
+                    {select("Input column", "map-input", input, true)}
+                    {select("Output column", "map-output", output, false)}
+                    <button type="button" on:click=move |_| on_map.run(())>"Import with this mapping"</button>
+                </fieldset>
+            }
+        })
+    }
+}
+
+/// Dataset text pasted by hand, with its format (or "detect").
+#[component]
+fn PasteBox(on_import: Callback<(String, Option<Format>)>) -> impl IntoView {
+    let pasted = RwSignal::new(String::new());
+    let paste_format = RwSignal::new("auto".to_string());
+    let on_click = move |_| {
+        let format = match paste_format.get_untracked().as_str() {
+            "json" => Some(Format::JsonArray),
+            "jsonl" => Some(Format::Jsonl),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        };
+        on_import.run((pasted.get_untracked(), format));
+    };
+    view! {
+        <div class="paste">
+            <label class="field-label" for="ws-paste">"Paste dataset text"</label>
+            <textarea
+                id="ws-paste"
+                rows="4"
+                spellcheck="false"
+                placeholder="[{\"instruction\": \"…\", \"input\": \"\", \"output\": \"…\"}] — or JSONL, or CSV with a header row"
+                prop:value=move || pasted.get()
+                on:input=move |ev| pasted.set(event_target_value(&ev))
+            ></textarea>
+            <div class="controls">
+                <label class="field-label inline" for="ws-paste-format">"Format"</label>
+                <select id="ws-paste-format" on:change=move |ev| paste_format.set(event_target_value(&ev))>
+                    <option value="auto">"detect"</option>
+                    <option value="json">"JSON array"</option>
+                    <option value="jsonl">"JSONL"</option>
+                    <option value="csv">"CSV"</option>
+                </select>
+                <button type="button" on:click=on_click>"Import pasted text"</button>
+            </div>
+        </div>
+    }
 }

@@ -85,106 +85,12 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
         corpus
     };
 
-    let measure = {
-        move |_| {
-            let (Some(base), Some(ext), Some(preview)) = (
-                ctx.base.get_value(),
-                ctx.ext.get_value(),
-                ctx.preview.get_untracked(),
-            ) else {
-                status.set(Some(
-                    "GPT-2 is still loading; try again in a moment.".into(),
-                ));
-                return;
-            };
-            let corpus = parse();
-            if corpus.records.is_empty() {
-                status.set(Some(
-                    "The corpus is empty: paste text or choose a file first.".into(),
-                ));
-                return;
-            }
-            let special = ctx.allow_special.get_untracked();
-            let t = jobs.start("Measuring");
-            status.set(Some("Measuring …".into()));
-            spawn_local(async move {
-                let started = now_ms();
-                let texts = corpus.texts();
-                let mut job = ImpactJob::new(
-                    &preview.version,
-                    &mut base.encoder.borrow_mut(),
-                    &ext.borrow(),
-                    special,
-                );
-                let mut slice = Slice::new();
-                loop {
-                    let done = job.step(
-                        &mut base.encoder.borrow_mut(),
-                        &mut ext.borrow_mut(),
-                        &texts,
-                        16 * 1024,
-                    );
-                    if done {
-                        break;
-                    }
-                    if t.slice(&mut slice, job.progress(texts.len()))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-                t.end();
-                let r = job.finish();
-                status.set(Some(format!(
-                    "Measured {} records in {:.0} ms with tokenizer {}.",
-                    r.before.len(),
-                    now_ms() - started,
-                    r.version_id
-                )));
-                impact.set(Some(r));
-            });
-        }
-    };
+    let measure = move |_| measure_impact(ctx, jobs, status, impact, parse);
     let cancel = move |_| {
         jobs.cancel();
         status.set(Some(Ended::Cancelled.message()));
     };
-    let do_mine = {
-        move |_| {
-            let Some(base) = ctx.base.get_value() else {
-                return;
-            };
-            let t = jobs.start("Mining candidates");
-            status.set(Some("Mining candidates …".into()));
-            spawn_local(async move {
-                yield_now().await;
-                let corpus = parse();
-                let texts = corpus.texts();
-                let started = now_ms();
-                let mut miner = Miner::new(&MiningOptions::default());
-                let mut slice = Slice::new();
-                for (i, text) in texts.iter().enumerate() {
-                    miner.feed(&mut base.encoder.borrow_mut(), text);
-                    if t.slice(&mut slice, i as f64 / texts.len() as f64)
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-                let result = miner.finish(&mut base.encoder.borrow_mut());
-                t.end();
-                status.set(Some(format!(
-                    "Mined {} candidates from {} records in {:.0} ms.",
-                    result.candidates.len(),
-                    corpus.records.len(),
-                    now_ms() - started
-                )));
-                mined.set(Some(result));
-            });
-        }
-    };
+    let do_mine = move |_| mine_candidates(ctx, jobs, status, mined, parse);
     view! {
         <Section title="Impact on a corpus, and candidates from it" heading_id="corpus-h">
             <p class="hint">
@@ -233,4 +139,112 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
             <Candidates ctx=ctx mined=mined />
         </Section>
     }
+}
+
+/// Measures the corpus (`parse` reads it) under GPT-2 and the extension, in slices on this thread.
+fn measure_impact(
+    ctx: Ctx,
+    jobs: Jobs,
+    status: RwSignal<Option<String>>,
+    impact: RwSignal<Option<Impact>>,
+    parse: impl Fn() -> Corpus,
+) {
+    let (Some(base), Some(ext), Some(preview)) = (
+        ctx.base.get_value(),
+        ctx.ext.get_value(),
+        ctx.preview.get_untracked(),
+    ) else {
+        status.set(Some(
+            "GPT-2 is still loading; try again in a moment.".into(),
+        ));
+        return;
+    };
+    let corpus = parse();
+    if corpus.records.is_empty() {
+        status.set(Some(
+            "The corpus is empty: paste text or choose a file first.".into(),
+        ));
+        return;
+    }
+    let special = ctx.allow_special.get_untracked();
+    let t = jobs.start("Measuring");
+    status.set(Some("Measuring …".into()));
+    spawn_local(async move {
+        let started = now_ms();
+        let texts = corpus.texts();
+        let mut job = ImpactJob::new(
+            &preview.version,
+            &mut base.encoder.borrow_mut(),
+            &ext.borrow(),
+            special,
+        );
+        let mut slice = Slice::new();
+        loop {
+            let done = job.step(
+                &mut base.encoder.borrow_mut(),
+                &mut ext.borrow_mut(),
+                &texts,
+                16 * 1024,
+            );
+            if done {
+                break;
+            }
+            if t.slice(&mut slice, job.progress(texts.len()))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        t.end();
+        let r = job.finish();
+        status.set(Some(format!(
+            "Measured {} records in {:.0} ms with tokenizer {}.",
+            r.before.len(),
+            now_ms() - started,
+            r.version_id
+        )));
+        impact.set(Some(r));
+    });
+}
+
+/// Mines candidate terms from the corpus (`parse` reads it), in slices on this thread.
+fn mine_candidates(
+    ctx: Ctx,
+    jobs: Jobs,
+    status: RwSignal<Option<String>>,
+    mined: RwSignal<Option<MiningResult>>,
+    parse: impl Fn() -> Corpus + 'static,
+) {
+    let Some(base) = ctx.base.get_value() else {
+        return;
+    };
+    let t = jobs.start("Mining candidates");
+    status.set(Some("Mining candidates …".into()));
+    spawn_local(async move {
+        yield_now().await;
+        let corpus = parse();
+        let texts = corpus.texts();
+        let started = now_ms();
+        let mut miner = Miner::new(&MiningOptions::default());
+        let mut slice = Slice::new();
+        for (i, text) in texts.iter().enumerate() {
+            miner.feed(&mut base.encoder.borrow_mut(), text);
+            if t.slice(&mut slice, i as f64 / texts.len() as f64)
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        let result = miner.finish(&mut base.encoder.borrow_mut());
+        t.end();
+        status.set(Some(format!(
+            "Mined {} candidates from {} records in {:.0} ms.",
+            result.candidates.len(),
+            corpus.records.len(),
+            now_ms() - started
+        )));
+        mined.set(Some(result));
+    });
 }

@@ -176,68 +176,7 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
             }
         }
     };
-    let remove = move |_| {
-        let Some((id, r)) = q.dups.get_untracked() else {
-            return;
-        };
-        if q.ws.current_id().as_deref() != Some(id.as_str()) {
-            q.ws.error("The duplicates were found in another version: find them again in the current version first.");
-            return;
-        }
-        let policy = q.keep.get_untracked();
-        let scores = q
-            .gates
-            .get_untracked()
-            .filter(|(g, _)| *g == id)
-            .map(|(_, run)| run);
-        if policy == KeepPolicy::BestScore && scores.is_none() {
-            q.ws.error(
-                "“Best gate score” needs the gates: run them on this version first (section 1).",
-            );
-            return;
-        }
-        let rows = q.ws.rows.get_untracked();
-        // Exact groups and near clusters together: one survivor per connected group.
-        let links: Vec<(u32, u32)> = r
-            .exact
-            .iter()
-            .chain(r.near.clusters.iter().map(|c| &c.rows))
-            .flat_map(|g| g.windows(2).map(|w| (w[0] as u32, w[1] as u32)))
-            .collect();
-        let groups = clusters(rows.len(), &links);
-        let gone = removals(
-            &groups,
-            policy,
-            "duplicate",
-            |i| rows.get(i).map_or(0, |r| r.output.chars().count()),
-            |i| {
-                scores
-                    .as_ref()
-                    .and_then(|s| s.scores.get(i))
-                    .map_or(1.0, |&x| x as f64)
-            },
-        );
-        if gone.is_empty() {
-            q.ws.info("No duplicates to remove.");
-            return;
-        }
-        let kept = drop_rows(&rows, gone.iter().map(|g| g.row));
-        let n = gone.len();
-        let params = json!({
-            "near_duplicates": r.params,
-            "keep": policy,
-            "removed": gone,
-        });
-        let quarantine = q.ws.quarantine.get_untracked().as_ref().clone();
-        spawn_local(async move {
-            if let Some(v) = derive(q.ws, "dedup", params, kept, quarantine).await {
-                q.ws.info(format!("Version {} made: {n} duplicate rows removed, each listed with the row kept in its place.", v.id));
-                q.dups.set(None);
-                q.gates.set(None);
-            }
-        });
-    };
-    let curve = Signal::derive(move || q.params.with(|p| (p.bands, p.rows, p.threshold)));
+    let remove = move |_| remove_duplicates(q);
 
     view! {
         <Section title="Exact and near duplicates" heading_id="dups-h">
@@ -246,36 +185,7 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
                 "each row becomes a set of word n-grams (shingles), a signature of minimum hashes estimates how much two sets overlap (Jaccard), "
                 "and LSH banding proposes pairs to check. Every proposed pair is then verified with the exact Jaccard before it is reported."
             </p>
-            <div class="two-col">
-                <div class="controls params">
-                    {param_input(q, "nd-shingle", "Shingle size (words)", |p| p.shingle as f64, |p, v| p.shingle = v as usize, "1")}
-                    {param_input(q, "nd-perm", "Permutations", |p| p.num_perm as f64, |p, v| p.num_perm = v as usize, "1")}
-                    {param_input(q, "nd-bands", "Bands", |p| p.bands as f64, |p, v| p.bands = v as usize, "1")}
-                    {param_input(q, "nd-rows", "Rows per band", |p| p.rows as f64, |p, v| p.rows = v as usize, "1")}
-                    {param_input(q, "nd-threshold", "Jaccard threshold", |p| p.threshold, |p, v| p.threshold = v, "0.05")}
-                    <div class="buttons">
-                        <button type="button" on:click=move |_| q.params.update(|p| {
-                            let (b, r) = optimal_bands(p.threshold, p.num_perm);
-                            p.bands = b;
-                            p.rows = r;
-                        }) title="The bands × rows datasketch's MinHashLSH picks for this threshold (equal weight to false positives and false negatives)">"datasketch's banding"</button>
-                        <button type="button" on:click=move |_| q.params.update(|p| {
-                            let (b, r) = optimal_bands((p.threshold - 0.15).max(0.05), p.num_perm);
-                            p.bands = b;
-                            p.rows = r;
-                        }) title="Band for a threshold 0.15 lower: more candidates, each checked exactly, so fewer true pairs are missed">"Recall-first banding"</button>
-                        <button type="button" on:click=move |_| q.params.set(NearDupParams::default())>"Defaults"</button>
-                    </div>
-                    <p class="hint">{move || q.params.with(|p| format!(
-                        "{} × {} = {} of {} signature values used. A pair exactly at the threshold becomes a candidate with probability {:.0}%; at 0.5, {:.1}%.",
-                        p.bands, p.rows, p.bands * p.rows, p.num_perm,
-                        candidate_probability(p.threshold, p.rows, p.bands) * 100.0,
-                        candidate_probability(0.5, p.rows, p.bands) * 100.0
-                    ))}</p>
-                    {move || problem().map(|e| view! { <div class="error" role="alert">{e}</div> })}
-                </div>
-                <SCurve data=curve />
-            </div>
+            <NearDupSettings q=q />
             <div class="buttons">
                 <button type="button" class="primary" on:click=find
                     disabled=move || q.ws.jobs.is_busy() || problem().is_some()>"Find duplicates"</button>
@@ -347,5 +257,109 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
                 }
             })}
         </Section>
+    }
+}
+
+/// Makes a new version with one survivor per group of exact or near duplicates (chosen by the keep
+/// policy), each removed row listed with the row kept in its place.
+fn remove_duplicates(q: QCtx) {
+    let Some((id, r)) = q.dups.get_untracked() else {
+        return;
+    };
+    if q.ws.current_id().as_deref() != Some(id.as_str()) {
+        q.ws.error("The duplicates were found in another version: find them again in the current version first.");
+        return;
+    }
+    let policy = q.keep.get_untracked();
+    let scores = q
+        .gates
+        .get_untracked()
+        .filter(|(g, _)| *g == id)
+        .map(|(_, run)| run);
+    if policy == KeepPolicy::BestScore && scores.is_none() {
+        q.ws.error(
+            "“Best gate score” needs the gates: run them on this version first (section 1).",
+        );
+        return;
+    }
+    let rows = q.ws.rows.get_untracked();
+    // Exact groups and near clusters together: one survivor per connected group.
+    let links: Vec<(u32, u32)> = r
+        .exact
+        .iter()
+        .chain(r.near.clusters.iter().map(|c| &c.rows))
+        .flat_map(|g| g.windows(2).map(|w| (w[0] as u32, w[1] as u32)))
+        .collect();
+    let groups = clusters(rows.len(), &links);
+    let gone = removals(
+        &groups,
+        policy,
+        "duplicate",
+        |i| rows.get(i).map_or(0, |r| r.output.chars().count()),
+        |i| {
+            scores
+                .as_ref()
+                .and_then(|s| s.scores.get(i))
+                .map_or(1.0, |&x| x as f64)
+        },
+    );
+    if gone.is_empty() {
+        q.ws.info("No duplicates to remove.");
+        return;
+    }
+    let kept = drop_rows(&rows, gone.iter().map(|g| g.row));
+    let n = gone.len();
+    let params = json!({
+        "near_duplicates": r.params,
+        "keep": policy,
+        "removed": gone,
+    });
+    let quarantine = q.ws.quarantine.get_untracked().as_ref().clone();
+    spawn_local(async move {
+        if let Some(v) = derive(q.ws, "dedup", params, kept, quarantine).await {
+            q.ws.info(format!("Version {} made: {n} duplicate rows removed, each listed with the row kept in its place.", v.id));
+            q.dups.set(None);
+            q.gates.set(None);
+        }
+    });
+}
+
+/// The near-duplicate search's parameters (shingles, permutations, banding, threshold) beside the
+/// S-curve of the chance that a pair becomes a candidate.
+#[component]
+fn NearDupSettings(q: QCtx) -> impl IntoView {
+    let problem = move || q.params.with(|p| p.check().err());
+    let curve = Signal::derive(move || q.params.with(|p| (p.bands, p.rows, p.threshold)));
+    view! {
+    <div class="two-col">
+        <div class="controls params">
+            {param_input(q, "nd-shingle", "Shingle size (words)", |p| p.shingle as f64, |p, v| p.shingle = v as usize, "1")}
+            {param_input(q, "nd-perm", "Permutations", |p| p.num_perm as f64, |p, v| p.num_perm = v as usize, "1")}
+            {param_input(q, "nd-bands", "Bands", |p| p.bands as f64, |p, v| p.bands = v as usize, "1")}
+            {param_input(q, "nd-rows", "Rows per band", |p| p.rows as f64, |p, v| p.rows = v as usize, "1")}
+            {param_input(q, "nd-threshold", "Jaccard threshold", |p| p.threshold, |p, v| p.threshold = v, "0.05")}
+            <div class="buttons">
+                <button type="button" on:click=move |_| q.params.update(|p| {
+                    let (b, r) = optimal_bands(p.threshold, p.num_perm);
+                    p.bands = b;
+                    p.rows = r;
+                }) title="The bands × rows datasketch's MinHashLSH picks for this threshold (equal weight to false positives and false negatives)">"datasketch's banding"</button>
+                <button type="button" on:click=move |_| q.params.update(|p| {
+                    let (b, r) = optimal_bands((p.threshold - 0.15).max(0.05), p.num_perm);
+                    p.bands = b;
+                    p.rows = r;
+                }) title="Band for a threshold 0.15 lower: more candidates, each checked exactly, so fewer true pairs are missed">"Recall-first banding"</button>
+                <button type="button" on:click=move |_| q.params.set(NearDupParams::default())>"Defaults"</button>
+            </div>
+            <p class="hint">{move || q.params.with(|p| format!(
+                "{} × {} = {} of {} signature values used. A pair exactly at the threshold becomes a candidate with probability {:.0}%; at 0.5, {:.1}%.",
+                p.bands, p.rows, p.bands * p.rows, p.num_perm,
+                candidate_probability(p.threshold, p.rows, p.bands) * 100.0,
+                candidate_probability(0.5, p.rows, p.bands) * 100.0
+            ))}</p>
+            {move || problem().map(|e| view! { <div class="error" role="alert">{e}</div> })}
+        </div>
+        <SCurve data=curve />
+    </div>
     }
 }

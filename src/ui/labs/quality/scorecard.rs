@@ -106,179 +106,14 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
             remove_gates.set(run.report.per_gate.iter().map(|(g, _)| *g).collect());
         }
     });
-    let clean = move |_| {
-        let Some((id, run)) = q.gates.get_untracked() else {
-            return;
-        };
-        if q.ws.current_id().as_deref() != Some(id.as_str()) {
-            q.ws.error(
-                "The gates ran on another version: run them again on the current version first.",
-            );
-            return;
-        }
-        let chosen = remove_gates.get_untracked();
-        let rows = q.ws.rows.get_untracked();
-        let mut removed = Vec::new();
-        let mut gone = Vec::new();
-        for (i, flags) in &run.report.flagged {
-            let hits: Vec<_> = flags.iter().filter(|f| chosen.contains(&f.gate)).collect();
-            if !hits.is_empty() && *i < rows.len() {
-                gone.push(*i);
-                removed.push(json!({
-                    "row": i,
-                    "reasons": hits.iter().map(|f| json!({"gate": f.gate.id(), "score": f.score, "reason": f.reason})).collect::<Vec<_>>(),
-                }));
-            }
-        }
-        if removed.is_empty() {
-            q.ws.info("No row is flagged by the chosen gates: nothing to remove.");
-            return;
-        }
-        let kept = drop_rows(&rows, gone);
-        let n = removed.len();
-        let params = json!({
-            "gates": chosen.iter().map(|g| g.id()).collect::<Vec<_>>(),
-            "config": run.config,
-            "tokenizer": run.encoding,
-            "removed": removed,
-        });
-        let quarantine = q.ws.quarantine.get_untracked().as_ref().clone();
-        spawn_local(async move {
-            if let Some(v) = derive(q.ws, "clean", params, kept, quarantine).await {
-                q.ws.info(format!(
-                    "Version {} made: {n} rows removed, each listed with its reasons in the version's parameters (workspace lab → versions).",
-                    v.id
-                ));
-                q.gates.set(None);
-                q.drill.set(None);
-            }
-        });
-    };
+    let clean = move |_| clean_flagged(q, remove_gates.get_untracked());
 
     view! {
         <Section title="Scorecard" heading_id="score-h">
             {move || {
                 q.gates.get().map(|(_, run)| {
                     let compare = q.compare.get().map(|(_, r)| r);
-                    let per_gate = run
-                        .config
-                        .enabled
-                        .iter()
-                        .map(|&g| {
-                            let flagged = run.report.per_gate.iter().find(|(x, _)| *x == g).map_or(0, |x| x.1);
-                            let rate = 1.0 - flagged as f64 / run.report.rows.max(1) as f64;
-                            let other = compare.as_ref().map(|c| {
-                                let f = c.report.per_gate.iter().find(|(x, _)| *x == g).map_or(0, |x| x.1);
-                                1.0 - f as f64 / c.report.rows.max(1) as f64
-                            });
-                            let example = run
-                                .report
-                                .flagged
-                                .iter()
-                                .find_map(|(_, fs)| fs.iter().find(|f| f.gate == g))
-                                .map(|f| f.reason.clone())
-                                .unwrap_or_default();
-                            let r2 = run.clone();
-                            let drill = move |_| {
-                                let rows = rows_flagged_by(&r2.report, &[g]);
-                                q.show(format!("Rows flagged by “{}”", g.label()), with_reasons(&r2, rows));
-                            };
-                            let checked = move || remove_gates.with(|v| v.contains(&g));
-                            view! {
-                                <tr data-gate=g.id()>
-                                    <th scope="row">{g.label()}</th>
-                                    <td class="num">{percent(rate)}</td>
-                                    <td class="num">
-                                        <button type="button" class="link" on:click=drill disabled=flagged == 0
-                                            aria-label=format!("Show the {flagged} rows flagged by {}", g.label())>{flagged}</button>
-                                    </td>
-                                    {compare.is_some().then(|| {
-                                        let o = other.unwrap_or(1.0);
-                                        view! {
-                                            <td class="num">{percent(o)}</td>
-                                            <td class="num">{format!("{:+.1}", (o - rate) * 100.0)}</td>
-                                        }
-                                    })}
-                                    <td class="reason">{example}</td>
-                                    <td>
-                                        <input type="checkbox" prop:checked=checked
-                                            aria-label=format!("Remove rows flagged by {} when cleaning", g.label())
-                                            on:change=move |ev| {
-                                                let on = event_target_checked(&ev);
-                                                remove_gates.update(|v| {
-                                                    v.retain(|x| *x != g);
-                                                    if on { v.push(g); }
-                                                });
-                                            } />
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view();
                     let (valid, quarantined) = (q.ws.rows.with(|r| r.len()), q.ws.quarantine.with(|r| r.len()));
-                    let dims = run
-                        .dimensions
-                        .iter()
-                        .map(|&(d, score)| {
-                            let other = compare
-                                .as_ref()
-                                .and_then(|c| c.dimensions.iter().find(|x| x.0 == d).map(|x| x.1));
-                            let r2 = run.clone();
-                            let drill = move |_| {
-                                if d == Dimension::Diversity {
-                                    q.show("Diversity is measured over the whole batch: see the first words below and the duplicates section.", Vec::new());
-                                } else {
-                                    let rows = rows_flagged_by(&r2.report, d.gates());
-                                    q.show(format!("Rows lowering “{}”", d.label()), with_reasons(&r2, rows));
-                                }
-                            };
-                            let pct = (score * 100.0).round();
-                            view! {
-                                <li class="dim" title=d.explain()>
-                                    <span class="dim-name">{d.label()}</span>
-                                    <span class="dim-bar"><span class="dim-fill" style:width=format!("{pct}%")></span></span>
-                                    <button type="button" class="link" on:click=drill
-                                        aria-label=format!("{}: {:.0} of 100 — show the rows behind it", d.label(), pct)
-                                        data-testid=format!("dim-{}", serde_json::to_value(d).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())>
-                                        {format!("{pct:.0}")}
-                                    </button>
-                                    {other.map(|o| view! { <span class="hint">{format!(" (compared: {:.0})", o * 100.0)}</span> })}
-                                    <span class="hint dim-how">{d.explain()}</span>
-                                </li>
-                            }
-                        })
-                        .collect_view();
-                    let total = run.report.rows.max(1);
-                    let verbs = run
-                        .first_words
-                        .iter()
-                        .take(15)
-                        .map(|(w, n)| {
-                            let (w, n) = (w.clone(), *n);
-                            let r2 = run.clone();
-                            let word = w.clone();
-                            let drill = move |_| {
-                                let rows = q.ws.rows.get_untracked();
-                                let hits: Vec<usize> = rows
-                                    .iter()
-                                    .enumerate()
-                                    .filter(|(_, r)| first_word(&r.instruction).unwrap_or_default() == word)
-                                    .map(|(i, _)| i)
-                                    .collect();
-                                q.show(format!("Instructions that start with “{word}”"), with_reasons(&r2, hits));
-                            };
-                            let share = n as f64 / total as f64;
-                            let label = if w.is_empty() { "(none)".to_string() } else { w };
-                            view! {
-                                <li class="dim">
-                                    <span class="dim-name mono">{label.clone()}</span>
-                                    <span class="dim-bar"><span class="dim-fill gold" style:width=format!("{:.1}%", share * 100.0)></span></span>
-                                    <button type="button" class="link" on:click=drill
-                                        aria-label=format!("Show the {n} instructions that start with {label}")>{n}</button>
-                                </li>
-                            }
-                        })
-                        .collect_view();
                     let distinct = run.first_words.len();
                     view! {
                         <>
@@ -307,7 +142,7 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
                                             <td class="reason">"Rows that failed the schema are held in the workspace's quarantine and are not gated."</td>
                                             <td></td>
                                         </tr>
-                                        {per_gate}
+                                        <GateRows q=q run=run.clone() compare=compare.clone() remove_gates=remove_gates />
                                     </tbody>
                                 </table>
                             </div>
@@ -317,7 +152,7 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
                                 </button>
                             </div>
                             <h3>"Quality dimensions (0–100)"</h3>
-                            <ul class="dims">{dims}</ul>
+                            <ul class="dims"><Dimensions q=q run=run.clone() compare=compare.clone() /></ul>
                             <h3>"Lengths"</h3>
                             <div class="two-col">
                                 <LengthHistogram q=q run=run.clone() field="instruction" lengths=|r| &r.instruction_chars />
@@ -328,7 +163,7 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
                                 "{distinct} different first words; {} rows exactly duplicate an earlier row (case, spacing and punctuation ignored).",
                                 run.exact_duplicates
                             )}</p>
-                            <ul class="dims">{verbs}</ul>
+                            <ul class="dims"><FirstWords q=q run=run.clone() /></ul>
                         </>
                     }
                 })
@@ -338,4 +173,193 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
             </Show>
         </Section>
     }
+}
+
+/// One table row per enabled gate: pass rate, flagged rows (a button listing them), the compared version's
+/// rate and drift, an example reason, and whether cleaning removes its rows.
+#[component]
+fn GateRows(
+    q: QCtx,
+    run: Arc<GateRun>,
+    compare: Option<Arc<GateRun>>,
+    remove_gates: RwSignal<Vec<Gate>>,
+) -> impl IntoView {
+    run
+        .config
+        .enabled
+        .iter()
+        .map(|&g| {
+            let flagged = run.report.per_gate.iter().find(|(x, _)| *x == g).map_or(0, |x| x.1);
+            let rate = 1.0 - flagged as f64 / run.report.rows.max(1) as f64;
+            let other = compare.as_ref().map(|c| {
+                let f = c.report.per_gate.iter().find(|(x, _)| *x == g).map_or(0, |x| x.1);
+                1.0 - f as f64 / c.report.rows.max(1) as f64
+            });
+            let example = run
+                .report
+                .flagged
+                .iter()
+                .find_map(|(_, fs)| fs.iter().find(|f| f.gate == g))
+                .map(|f| f.reason.clone())
+                .unwrap_or_default();
+            let r2 = run.clone();
+            let drill = move |_| {
+                let rows = rows_flagged_by(&r2.report, &[g]);
+                q.show(format!("Rows flagged by “{}”", g.label()), with_reasons(&r2, rows));
+            };
+            let checked = move || remove_gates.with(|v| v.contains(&g));
+            view! {
+                <tr data-gate=g.id()>
+                    <th scope="row">{g.label()}</th>
+                    <td class="num">{percent(rate)}</td>
+                    <td class="num">
+                        <button type="button" class="link" on:click=drill disabled=flagged == 0
+                            aria-label=format!("Show the {flagged} rows flagged by {}", g.label())>{flagged}</button>
+                    </td>
+                    {compare.is_some().then(|| {
+                        let o = other.unwrap_or(1.0);
+                        view! {
+                            <td class="num">{percent(o)}</td>
+                            <td class="num">{format!("{:+.1}", (o - rate) * 100.0)}</td>
+                        }
+                    })}
+                    <td class="reason">{example}</td>
+                    <td>
+                        <input type="checkbox" prop:checked=checked
+                            aria-label=format!("Remove rows flagged by {} when cleaning", g.label())
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                remove_gates.update(|v| {
+                                    v.retain(|x| *x != g);
+                                    if on { v.push(g); }
+                                });
+                            } />
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
+/// The deck's quality dimensions, 0–100, each a button listing the rows that lower it.
+#[component]
+fn Dimensions(q: QCtx, run: Arc<GateRun>, compare: Option<Arc<GateRun>>) -> impl IntoView {
+    run
+        .dimensions
+        .iter()
+        .map(|&(d, score)| {
+            let other = compare
+                .as_ref()
+                .and_then(|c| c.dimensions.iter().find(|x| x.0 == d).map(|x| x.1));
+            let r2 = run.clone();
+            let drill = move |_| {
+                if d == Dimension::Diversity {
+                    q.show("Diversity is measured over the whole batch: see the first words below and the duplicates section.", Vec::new());
+                } else {
+                    let rows = rows_flagged_by(&r2.report, d.gates());
+                    q.show(format!("Rows lowering “{}”", d.label()), with_reasons(&r2, rows));
+                }
+            };
+            let pct = (score * 100.0).round();
+            view! {
+                <li class="dim" title=d.explain()>
+                    <span class="dim-name">{d.label()}</span>
+                    <span class="dim-bar"><span class="dim-fill" style:width=format!("{pct}%")></span></span>
+                    <button type="button" class="link" on:click=drill
+                        aria-label=format!("{}: {:.0} of 100 — show the rows behind it", d.label(), pct)
+                        data-testid=format!("dim-{}", serde_json::to_value(d).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())>
+                        {format!("{pct:.0}")}
+                    </button>
+                    {other.map(|o| view! { <span class="hint">{format!(" (compared: {:.0})", o * 100.0)}</span> })}
+                    <span class="hint dim-how">{d.explain()}</span>
+                </li>
+            }
+        })
+        .collect_view()
+}
+
+/// The most common first words of instructions, each a button listing its rows: task diversity at a glance.
+#[component]
+fn FirstWords(q: QCtx, run: Arc<GateRun>) -> impl IntoView {
+    let total = run.report.rows.max(1);
+    run
+        .first_words
+        .iter()
+        .take(15)
+        .map(|(w, n)| {
+            let (w, n) = (w.clone(), *n);
+            let r2 = run.clone();
+            let word = w.clone();
+            let drill = move |_| {
+                let rows = q.ws.rows.get_untracked();
+                let hits: Vec<usize> = rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| first_word(&r.instruction).unwrap_or_default() == word)
+                    .map(|(i, _)| i)
+                    .collect();
+                q.show(format!("Instructions that start with “{word}”"), with_reasons(&r2, hits));
+            };
+            let share = n as f64 / total as f64;
+            let label = if w.is_empty() { "(none)".to_string() } else { w };
+            view! {
+                <li class="dim">
+                    <span class="dim-name mono">{label.clone()}</span>
+                    <span class="dim-bar"><span class="dim-fill gold" style:width=format!("{:.1}%", share * 100.0)></span></span>
+                    <button type="button" class="link" on:click=drill
+                        aria-label=format!("Show the {n} instructions that start with {label}")>{n}</button>
+                </li>
+            }
+        })
+        .collect_view()
+}
+
+/// Makes a new version without the rows flagged by the `chosen` gates in the last run, each removal listed
+/// with its reasons in the version's parameters.
+fn clean_flagged(q: QCtx, chosen: Vec<Gate>) {
+    let Some((id, run)) = q.gates.get_untracked() else {
+        return;
+    };
+    if q.ws.current_id().as_deref() != Some(id.as_str()) {
+        q.ws.error(
+            "The gates ran on another version: run them again on the current version first.",
+        );
+        return;
+    }
+    let rows = q.ws.rows.get_untracked();
+    let mut removed = Vec::new();
+    let mut gone = Vec::new();
+    for (i, flags) in &run.report.flagged {
+        let hits: Vec<_> = flags.iter().filter(|f| chosen.contains(&f.gate)).collect();
+        if !hits.is_empty() && *i < rows.len() {
+            gone.push(*i);
+            removed.push(json!({
+                "row": i,
+                "reasons": hits.iter().map(|f| json!({"gate": f.gate.id(), "score": f.score, "reason": f.reason})).collect::<Vec<_>>(),
+            }));
+        }
+    }
+    if removed.is_empty() {
+        q.ws.info("No row is flagged by the chosen gates: nothing to remove.");
+        return;
+    }
+    let kept = drop_rows(&rows, gone);
+    let n = removed.len();
+    let params = json!({
+        "gates": chosen.iter().map(|g| g.id()).collect::<Vec<_>>(),
+        "config": run.config,
+        "tokenizer": run.encoding,
+        "removed": removed,
+    });
+    let quarantine = q.ws.quarantine.get_untracked().as_ref().clone();
+    spawn_local(async move {
+        if let Some(v) = derive(q.ws, "clean", params, kept, quarantine).await {
+            q.ws.info(format!(
+                "Version {} made: {n} rows removed, each listed with its reasons in the version's parameters (workspace lab → versions).",
+                v.id
+            ));
+            q.gates.set(None);
+            q.drill.set(None);
+        }
+    });
 }

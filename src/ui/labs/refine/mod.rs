@@ -4,6 +4,7 @@
 //! never overwritten); and the same judge rubric scores the rows before and after, with a bootstrap
 //! interval. Every call can be shown as code.
 
+mod card;
 mod chart;
 mod reflect;
 mod review;

@@ -59,6 +59,8 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
     let show_ws = RwSignal::new(init.show_whitespace);
     let allow_special = RwSignal::new(init.allow_special);
     let url_note = RwSignal::new(None::<String>);
+    // The page's link, shown to copy by hand when the clipboard is not allowed.
+    let manual_link = RwSignal::new(None::<String>);
     let columns: Vec<Column> = ENCODINGS.iter().map(Column::new).collect();
     let columns = StoredValue::new_local(columns);
 
@@ -97,7 +99,159 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
         }
     });
 
-    // Encode whenever the text, the special-token switch, the selection or a load status changes.
+    encode_on_change(columns, settled, version, enabled, allow_special);
+
+    // Keep the address bar (and, when embedded, storage) in step with what is shown.
+    Effect::new(move |_| {
+        let state = WorkbenchState {
+            text: settled.get(),
+            encodings: enabled.get(),
+            show_ids: show_ids.get(),
+            show_whitespace: show_ws.get(),
+            allow_special: allow_special.get(),
+        };
+        let mut q = url::current_query();
+        let fits = state.write_query(&mut q);
+        url::replace_query(&q);
+        url_note.set((!fits).then(|| {
+            "This text is too long for a link, so the address bar leaves it out.".to_string()
+        }));
+        if let Some(key) = &storage_key {
+            storage::set(key, &state.to_json());
+        }
+    });
+
+    let chart_data = Signal::derive(move || {
+        let en = enabled.get();
+        columns
+            .get_value()
+            .iter()
+            .filter(|c| en.contains(&c.spec.name))
+            .filter_map(|c| {
+                c.outcome.with(|o| {
+                    o.as_ref()
+                        .map(|o| (c.spec.name.to_string(), o.count as f64))
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+
+    let column_views = move || {
+        let en = enabled.get();
+        columns
+            .get_value()
+            .into_iter()
+            .filter(|c| en.contains(&c.spec.name))
+            .map(|col| {
+                view! {
+                    <EncodingColumn
+                        col=col
+                        version=version
+                        show_ids=show_ids
+                        show_ws=show_ws
+                        allow_special=allow_special
+                    />
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <LabPage id="tokenizer">
+            <section class="panel input-panel" aria-label="Input">
+                <label class="field-label" for="tok-text">
+                    "Text to tokenize"
+                </label>
+                <textarea
+                    id="tok-text"
+                    node_ref=text_box
+                    rows="6"
+                    spellcheck="false"
+                    prop:value=init.text.clone()
+                    on:input=on_input
+                ></textarea>
+                <div class="controls">
+                    <fieldset class="group">
+                        <legend>"Encodings"</legend>
+                        <EncodingToggles enabled=enabled />
+                    </fieldset>
+                    <fieldset class="group">
+                        <legend>"View"</legend>
+                        <Checkbox value=show_ids label="Show token ids" />
+                        <Checkbox value=show_ws label="Show whitespace" />
+                        <Checkbox value=allow_special label="Allow special tokens" />
+                    </fieldset>
+                    <div class="buttons">
+                        <button type="button" on:click=move |_| set_text(SAMPLE_TEXT)>
+                            "Sample text"
+                        </button>
+                        <button type="button" on:click=move |_| set_text("")>
+                            "Clear"
+                        </button>
+                        <CopyLink manual_link=manual_link />
+                    </div>
+                </div>
+                <p class="hint">
+                    {move || {
+                        if allow_special.get() {
+                            "Special tokens such as <|endoftext|> become one reserved id (50256 in GPT-2)."
+                        } else {
+                            "Special tokens such as <|endoftext|> are treated as plain text, as tiktoken's encode_ordinary does."
+                        }
+                    }}
+                </p>
+                {move || url_note.get().map(|n| view! { <p class="note">{n}</p> })}
+                <ManualLink href=manual_link />
+            </section>
+            <div class="columns">{column_views}</div>
+            <section class="panel chart-panel" aria-label="Token counts chart">
+                <BarChart data=chart_data title="Tokens per encoding for this text" y_label="tokens" />
+            </section>
+            <TokenizerVersion columns=columns />
+        </LabPage>
+    }
+}
+
+/// Which tokenizer runs: our encoder, the rank files' source and version, and each file's hash.
+#[component]
+fn TokenizerVersion(columns: StoredValue<Vec<Column>, LocalStorage>) -> impl IntoView {
+    let manifest = LocalResource::new(engine::manifest);
+    let hashes = move || {
+        columns
+            .get_value()
+            .iter()
+            .filter_map(|c| match c.status.get() {
+                LoadStatus::Ready { sha256 } => Some(format!("{} {}…", c.spec.name, &sha256[..12])),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    view! {
+        <footer class="version" data-testid="tokenizer-version">
+            "Tokenizer: datalab's tiktoken-compatible BPE (ids identical to tiktoken) · rank files from "
+            {move || match manifest.get() {
+                Some(Ok(m)) => format!("{} {}", m.source, m.version),
+                Some(Err(e)) => format!("an unknown source ({e})"),
+                None => "…".to_string(),
+            }}
+            <span class="hashes">{move || {
+                let h = hashes();
+                if h.is_empty() { String::new() } else { format!(" · SHA-256 {h}") }
+            }}</span>
+        </footer>
+    }
+}
+
+/// Encodes the enabled columns again whenever the text, the special-token switch, the selection or a load
+/// status changes; a newer change stops an older encoding between columns.
+fn encode_on_change(
+    columns: StoredValue<Vec<Column>, LocalStorage>,
+    settled: RwSignal<String>,
+    version: RwSignal<u64>,
+    enabled: RwSignal<Vec<&'static str>>,
+    allow_special: RwSignal<bool>,
+) {
     let generation = Rc::new(Cell::new(0u64));
     Effect::new(move |_| {
         let v = version.get();
@@ -144,43 +298,12 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
             }
         });
     });
+}
 
-    // Keep the address bar (and, when embedded, storage) in step with what is shown.
-    Effect::new(move |_| {
-        let state = WorkbenchState {
-            text: settled.get(),
-            encodings: enabled.get(),
-            show_ids: show_ids.get(),
-            show_whitespace: show_ws.get(),
-            allow_special: allow_special.get(),
-        };
-        let mut q = url::current_query();
-        let fits = state.write_query(&mut q);
-        url::replace_query(&q);
-        url_note.set((!fits).then(|| {
-            "This text is too long for a link, so the address bar leaves it out.".to_string()
-        }));
-        if let Some(key) = &storage_key {
-            storage::set(key, &state.to_json());
-        }
-    });
-
-    let chart_data = Signal::derive(move || {
-        let en = enabled.get();
-        columns
-            .get_value()
-            .iter()
-            .filter(|c| en.contains(&c.spec.name))
-            .filter_map(|c| {
-                c.outcome.with(|o| {
-                    o.as_ref()
-                        .map(|o| (c.spec.name.to_string(), o.count as f64))
-                })
-            })
-            .collect::<Vec<_>>()
-    });
-
-    let toggles = ENCODINGS
+/// One checkbox per encoding; the selection keeps the canonical order.
+#[component]
+fn EncodingToggles(enabled: RwSignal<Vec<&'static str>>) -> impl IntoView {
+    ENCODINGS
         .iter()
         .map(|spec| {
             let name = spec.name;
@@ -203,11 +326,14 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
                 </label>
             }
         })
-        .collect_view();
+        .collect_view()
+}
 
-    // "Copy link": the clipboard when allowed, otherwise the link is shown to copy by hand.
+/// "Copy link": the page's address to the clipboard when allowed, otherwise into `manual_link` to copy by
+/// hand.
+#[component]
+fn CopyLink(manual_link: RwSignal<Option<String>>) -> impl IntoView {
     let copied = RwSignal::new(false);
-    let manual_link = RwSignal::new(None::<String>);
     let copy_link = move |_| {
         let href = web_sys::window()
             .and_then(|w| w.location().href().ok())
@@ -223,123 +349,24 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
             }
         });
     };
-
-    let column_views = move || {
-        let en = enabled.get();
-        columns
-            .get_value()
-            .into_iter()
-            .filter(|c| en.contains(&c.spec.name))
-            .map(|col| {
-                view! {
-                    <EncodingColumn
-                        col=col
-                        version=version
-                        show_ids=show_ids
-                        show_ws=show_ws
-                        allow_special=allow_special
-                    />
-                }
-            })
-            .collect_view()
-    };
-
     view! {
-        <LabPage id="tokenizer">
-            <section class="panel input-panel" aria-label="Input">
-                <label class="field-label" for="tok-text">
-                    "Text to tokenize"
-                </label>
-                <textarea
-                    id="tok-text"
-                    node_ref=text_box
-                    rows="6"
-                    spellcheck="false"
-                    prop:value=init.text.clone()
-                    on:input=on_input
-                ></textarea>
-                <div class="controls">
-                    <fieldset class="group">
-                        <legend>"Encodings"</legend>
-                        {toggles}
-                    </fieldset>
-                    <fieldset class="group">
-                        <legend>"View"</legend>
-                        <Checkbox value=show_ids label="Show token ids" />
-                        <Checkbox value=show_ws label="Show whitespace" />
-                        <Checkbox value=allow_special label="Allow special tokens" />
-                    </fieldset>
-                    <div class="buttons">
-                        <button type="button" on:click=move |_| set_text(SAMPLE_TEXT)>
-                            "Sample text"
-                        </button>
-                        <button type="button" on:click=move |_| set_text("")>
-                            "Clear"
-                        </button>
-                        <button type="button" on:click=copy_link>
-                            {move || if copied.get() { "Link copied" } else { "Copy link" }}
-                        </button>
-                    </div>
-                </div>
-                <p class="hint">
-                    {move || {
-                        if allow_special.get() {
-                            "Special tokens such as <|endoftext|> become one reserved id (50256 in GPT-2)."
-                        } else {
-                            "Special tokens such as <|endoftext|> are treated as plain text, as tiktoken's encode_ordinary does."
-                        }
-                    }}
-                </p>
-                {move || url_note.get().map(|n| view! { <p class="note">{n}</p> })}
-                {move || {
-                    manual_link
-                        .get()
-                        .map(|href| {
-                            view! {
-                                <label class="field-label manual-link">
-                                    "Copy this link by hand"
-                                    <input type="text" readonly prop:value=href />
-                                </label>
-                            }
-                        })
-                }}
-            </section>
-            <div class="columns">{column_views}</div>
-            <section class="panel chart-panel" aria-label="Token counts chart">
-                <BarChart data=chart_data title="Tokens per encoding for this text" y_label="tokens" />
-            </section>
-            <TokenizerVersion columns=columns />
-        </LabPage>
+        <button type="button" on:click=copy_link>
+            {move || if copied.get() { "Link copied" } else { "Copy link" }}
+        </button>
     }
 }
 
-/// Which tokenizer runs: our encoder, the rank files' source and version, and each file's hash.
+/// The link to copy by hand, when the clipboard refused it.
 #[component]
-fn TokenizerVersion(columns: StoredValue<Vec<Column>, LocalStorage>) -> impl IntoView {
-    let manifest = LocalResource::new(engine::manifest);
-    let hashes = move || {
-        columns
-            .get_value()
-            .iter()
-            .filter_map(|c| match c.status.get() {
-                LoadStatus::Ready { sha256 } => Some(format!("{} {}…", c.spec.name, &sha256[..12])),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join(" · ")
-    };
-    view! {
-        <footer class="version" data-testid="tokenizer-version">
-            "Tokenizer: datalab's tiktoken-compatible BPE (ids identical to tiktoken) · rank files from "
-            {move || match manifest.get() {
-                Some(Ok(m)) => format!("{} {}", m.source, m.version),
-                Some(Err(e)) => format!("an unknown source ({e})"),
-                None => "…".to_string(),
-            }}
-            <span class="hashes">{move || {
-                let h = hashes();
-                if h.is_empty() { String::new() } else { format!(" · SHA-256 {h}") }
-            }}</span>
-        </footer>
+fn ManualLink(href: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        href.get().map(|href| {
+            view! {
+                <label class="field-label manual-link">
+                    "Copy this link by hand"
+                    <input type="text" readonly prop:value=href />
+                </label>
+            }
+        })
     }
 }

@@ -13,7 +13,7 @@ use crate::core::dataset::transform::{edit_fields, filter_rows, remove_row, FIEL
 use crate::ui::design::Section;
 use crate::ui::services::workspace::{derive, use_workspace, Ctx};
 use crate::ui::widgets::outcome::Outcome;
-use crate::web::tick::{now_ms, sleep, yield_now};
+use crate::web::tick::{sleep, Slice};
 
 /// Characters of a field shown in a table cell (the editor shows all).
 const CELL_CHARS: usize = 240;
@@ -44,7 +44,6 @@ pub fn PreviewPanel() -> impl IntoView {
     // Indices of matching rows; None = every row.
     let matches = RwSignal::new(None::<Arc<Vec<usize>>>);
     let scanning = RwSignal::new(None::<f64>);
-    let search_run = StoredValue::new(0u64);
     let editing = RwSignal::new(None::<usize>);
     let edit_msg = RwSignal::new(None::<Result<String, String>>);
 
@@ -54,46 +53,7 @@ pub fn PreviewPanel() -> impl IntoView {
         filter: filter.get_untracked(),
     };
 
-    // Re-scan when the search or the rows change (typing waits for a short pause).
-    Effect::new(move |_| {
-        text.track();
-        scope.track();
-        filter.track();
-        let rows = ctx.rows.get();
-        search_run.update_value(|r| *r += 1);
-        let mine = search_run.get_value();
-        page.set(0);
-        let s = search();
-        if s.is_everything() {
-            matches.set(None);
-            scanning.set(None);
-            return;
-        }
-        spawn_local(async move {
-            sleep(120).await;
-            if search_run.try_get_value() != Some(mine) {
-                return;
-            }
-            let mut m = s.matcher();
-            let mut hits = Vec::new();
-            let mut slice = now_ms();
-            for (i, r) in rows.iter().enumerate() {
-                if m.matches(r) {
-                    hits.push(i);
-                }
-                if i % 256 == 0 && now_ms() - slice > 12.0 {
-                    scanning.set(Some(i as f64 / rows.len() as f64));
-                    yield_now().await;
-                    if search_run.try_get_value() != Some(mine) {
-                        return;
-                    }
-                    slice = now_ms();
-                }
-            }
-            scanning.set(None);
-            matches.set(Some(Arc::new(hits)));
-        });
-    });
+    scan_on_change(ctx, text, scope, filter, page, matches, scanning);
 
     let total_shown = move || {
         matches.with(|m| match m {
@@ -135,58 +95,6 @@ pub fn PreviewPanel() -> impl IntoView {
                 filter.set(RowFilter::Any);
             }
         });
-    };
-
-    let table = move || {
-        let rows = page_rows();
-        if rows.is_empty() {
-            return view! { <p class="hint">{move || if ctx.rows.with(|r| r.is_empty()) { "No rows yet: import a dataset above." } else { "No row matches the search." }}</p> }.into_any();
-        }
-        let body = rows
-            .into_iter()
-            .map(|(i, r)| {
-                let prov = provenance(&r);
-                view! {
-                    <tr class:selected=move || editing.get() == Some(i)>
-                        <td class="num">{i + 1}</td>
-                        <td class="cell">{clip(&r.instruction)}</td>
-                        <td class="cell">{clip(&r.input)}</td>
-                        <td class="cell">{clip(&r.output)}</td>
-                        <td class="prov">{prov}</td>
-                        <td>
-                            <button
-                                type="button"
-                                aria-label=format!("Edit row {}", i + 1)
-                                on:click=move |_| {
-                                    edit_msg.set(None);
-                                    editing.set(Some(i));
-                                }
-                            >
-                                "Edit"
-                            </button>
-                        </td>
-                    </tr>
-                }
-            })
-            .collect_view();
-        view! {
-            <div class="table-wrap">
-                <table class="data rows" data-testid="preview-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"#"</th>
-                            <th scope="col">"instruction"</th>
-                            <th scope="col">"input"</th>
-                            <th scope="col">"output"</th>
-                            <th scope="col">"provenance"</th>
-                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>{body}</tbody>
-                </table>
-            </div>
-        }
-        .into_any()
     };
 
     view! {
@@ -232,23 +140,8 @@ pub fn PreviewPanel() -> impl IntoView {
                     }
                 }}
             </p>
-            {table}
-            <div class="controls pager">
-                <button type="button" on:click=move |_| page.update(|p| *p = p.saturating_sub(1)) disabled=move || page.get() == 0>
-                    "Previous page"
-                </button>
-                <span>{move || format!("Page {} of {}", page.get() + 1, pages())}</span>
-                <button type="button" on:click=move |_| page.update(|p| *p += 1) disabled=move || { page.get() + 1 >= pages() }>
-                    "Next page"
-                </button>
-                <label class="field-label inline" for="ws-per-page">"Rows per page"</label>
-                <select id="ws-per-page" on:change=move |ev| {
-                    per_page.set(event_target_value(&ev).parse().unwrap_or(25));
-                    page.set(0);
-                }>
-                    {[10usize, 25, 50, 100].into_iter().map(|n| view! { <option value=n.to_string() selected=move || per_page.get() == n>{n}</option> }).collect_view()}
-                </select>
-            </div>
+            <RowsTable page_rows=Signal::derive(page_rows) editing=editing edit_msg=edit_msg />
+            <Pager page=page per_page=per_page pages=Signal::derive(pages) />
             {move || editing.get().map(|i| view! { <RowEditor ctx=ctx index=i editing=editing msg=edit_msg /> })}
             <Outcome msg=edit_msg />
         </Section>
@@ -358,4 +251,145 @@ fn RowEditor(
         </div>
     }
     .into_any()
+}
+
+/// One page of rows, each with its provenance and an Edit button.
+#[component]
+fn RowsTable(
+    page_rows: Signal<Vec<(usize, Record)>>,
+    editing: RwSignal<Option<usize>>,
+    edit_msg: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
+    let ctx = use_workspace();
+    move || {
+        let rows = page_rows.get();
+        if rows.is_empty() {
+            return view! { <p class="hint">{move || if ctx.rows.with(|r| r.is_empty()) { "No rows yet: import a dataset above." } else { "No row matches the search." }}</p> }.into_any();
+        }
+        let body = rows
+            .into_iter()
+            .map(|(i, r)| {
+                let prov = provenance(&r);
+                view! {
+                    <tr class:selected=move || editing.get() == Some(i)>
+                        <td class="num">{i + 1}</td>
+                        <td class="cell">{clip(&r.instruction)}</td>
+                        <td class="cell">{clip(&r.input)}</td>
+                        <td class="cell">{clip(&r.output)}</td>
+                        <td class="prov">{prov}</td>
+                        <td>
+                            <button
+                                type="button"
+                                aria-label=format!("Edit row {}", i + 1)
+                                on:click=move |_| {
+                                    edit_msg.set(None);
+                                    editing.set(Some(i));
+                                }
+                            >
+                                "Edit"
+                            </button>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="table-wrap">
+                <table class="data rows" data-testid="preview-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"#"</th>
+                            <th scope="col">"instruction"</th>
+                            <th scope="col">"input"</th>
+                            <th scope="col">"output"</th>
+                            <th scope="col">"provenance"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{body}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// Previous / next page and the page size.
+#[component]
+fn Pager(page: RwSignal<usize>, per_page: RwSignal<usize>, pages: Signal<usize>) -> impl IntoView {
+    view! {
+    <div class="controls pager">
+        <button type="button" on:click=move |_| page.update(|p| *p = p.saturating_sub(1)) disabled=move || page.get() == 0>
+            "Previous page"
+        </button>
+        <span>{move || format!("Page {} of {}", page.get() + 1, pages.get())}</span>
+        <button type="button" on:click=move |_| page.update(|p| *p += 1) disabled=move || { page.get() + 1 >= pages.get() }>
+            "Next page"
+        </button>
+        <label class="field-label inline" for="ws-per-page">"Rows per page"</label>
+        <select id="ws-per-page" on:change=move |ev| {
+            per_page.set(event_target_value(&ev).parse().unwrap_or(25));
+            page.set(0);
+        }>
+            {[10usize, 25, 50, 100].into_iter().map(|n| view! { <option value=n.to_string() selected=move || per_page.get() == n>{n}</option> }).collect_view()}
+        </select>
+    </div>
+    }
+}
+
+/// Scans the rows again when the search or the rows change (typing waits for a short pause), in slices; a
+/// newer search stops an older scan. `matches` is None while everything matches.
+fn scan_on_change(
+    ctx: Ctx,
+    text: RwSignal<String>,
+    scope: RwSignal<Scope>,
+    filter: RwSignal<RowFilter>,
+    page: RwSignal<usize>,
+    matches: RwSignal<Option<Arc<Vec<usize>>>>,
+    scanning: RwSignal<Option<f64>>,
+) {
+    let search_run = StoredValue::new(0u64);
+    let search = move || Search {
+        text: text.get_untracked(),
+        scope: scope.get_untracked(),
+        filter: filter.get_untracked(),
+    };
+    Effect::new(move |_| {
+        text.track();
+        scope.track();
+        filter.track();
+        let rows = ctx.rows.get();
+        search_run.update_value(|r| *r += 1);
+        let mine = search_run.get_value();
+        page.set(0);
+        let s = search();
+        if s.is_everything() {
+            matches.set(None);
+            scanning.set(None);
+            return;
+        }
+        spawn_local(async move {
+            sleep(120).await;
+            if search_run.try_get_value() != Some(mine) {
+                return;
+            }
+            let mut m = s.matcher();
+            let mut hits = Vec::new();
+            let mut slice = Slice::new();
+            for (i, r) in rows.iter().enumerate() {
+                if m.matches(r) {
+                    hits.push(i);
+                }
+                if i % 256 == 0 && slice.due() {
+                    scanning.set(Some(i as f64 / rows.len() as f64));
+                    slice.pause().await;
+                    if search_run.try_get_value() != Some(mine) {
+                        return;
+                    }
+                }
+            }
+            scanning.set(None);
+            matches.set(Some(Arc::new(hits)));
+        });
+    });
 }

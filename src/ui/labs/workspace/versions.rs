@@ -11,7 +11,7 @@ use crate::core::dataset::content::canonical_json;
 use crate::core::dataset::record::{to_csv, to_json_array, to_jsonl};
 use crate::core::dataset::workspace::{DatasetVersion, Workspace};
 use crate::ui::design::Section;
-use crate::ui::services::workspace::{rows_of, save, switch_to, use_workspace};
+use crate::ui::services::workspace::{rows_of, save, switch_to, use_workspace, Ctx};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::download;
 
@@ -88,37 +88,7 @@ pub fn VersionsPanel() -> impl IntoView {
         });
     };
 
-    let delete = move |id: String| {
-        if confirm_delete.get_untracked().as_deref() != Some(id.as_str()) {
-            confirm_delete.set(Some(id));
-            return;
-        }
-        confirm_delete.set(None);
-        let result = ctx
-            .ws
-            .try_update(|w| w.remove(&id))
-            .expect("the page is alive");
-        match result {
-            Err(e) => msg.set(Some(Err(e))),
-            Ok(()) => {
-                if selected.get_untracked().as_deref() == Some(id.as_str()) {
-                    selected.set(None);
-                }
-                spawn_local(async move {
-                    if let Some(store) = ctx.store.get_value() {
-                        if let Err(e) = store.delete_version(&id).await {
-                            ctx.error(e.to_string());
-                        }
-                    }
-                    ctx.cache.update_value(|c| {
-                        c.remove(&id);
-                    });
-                    save(ctx).await;
-                    msg.set(Some(Ok(format!("Deleted version {id}."))));
-                });
-            }
-        }
-    };
+    let delete = move |id: String| delete_version(ctx, id, selected, confirm_delete, msg);
 
     let lineage = move || {
         let ws = ctx.ws.get();
@@ -172,8 +142,33 @@ pub fn VersionsPanel() -> impl IntoView {
             .into_any()
     };
 
-    let scorecard = move || {
-        let id = target()?;
+    view! {
+        <Section title="Versions, lineage and exports" heading_id="versions-h">
+            <p class="hint">
+                "Every import and transform makes an immutable version; its id hashes the content, the parent, the transform and its parameters. "
+                "Making an older version current (rollback) deletes nothing."
+            </p>
+            {lineage}
+            <VersionScorecard target=Signal::derive(target) />
+            <div class="controls">
+                <span>{move || match target() { Some(id) => format!("Export {id}:"), None => "Export:".into() }}</span>
+                <button type="button" on:click=move |_| export("json")>"Export JSON"</button>
+                <button type="button" on:click=move |_| export("jsonl")>"Export JSONL"</button>
+                <button type="button" on:click=move |_| export("csv")>"Export CSV"</button>
+                {move || selected.get().map(|_| view! { <button type="button" on:click=move |_| selected.set(None)>"Back to the current version"</button> })}
+            </div>
+            <Outcome msg=msg />
+        </Section>
+    }
+}
+
+/// The facts of one version: how it was made, its parent, rows, content hash, tokenizer, schema drift,
+/// sample audit and lineage.
+#[component]
+fn VersionScorecard(target: Signal<Option<String>>) -> impl IntoView {
+    let ctx = use_workspace();
+    move || {
+        let id = target.get()?;
         let ws = ctx.ws.get();
         let v = ws.get(&id)?.clone();
         let chain = ws
@@ -229,24 +224,44 @@ pub fn VersionsPanel() -> impl IntoView {
                 </table>
             </div>
         })
-    };
+    }
+}
 
-    view! {
-        <Section title="Versions, lineage and exports" heading_id="versions-h">
-            <p class="hint">
-                "Every import and transform makes an immutable version; its id hashes the content, the parent, the transform and its parameters. "
-                "Making an older version current (rollback) deletes nothing."
-            </p>
-            {lineage}
-            {scorecard}
-            <div class="controls">
-                <span>{move || match target() { Some(id) => format!("Export {id}:"), None => "Export:".into() }}</span>
-                <button type="button" on:click=move |_| export("json")>"Export JSON"</button>
-                <button type="button" on:click=move |_| export("jsonl")>"Export JSONL"</button>
-                <button type="button" on:click=move |_| export("csv")>"Export CSV"</button>
-                {move || selected.get().map(|_| view! { <button type="button" on:click=move |_| selected.set(None)>"Back to the current version"</button> })}
-            </div>
-            <Outcome msg=msg />
-        </Section>
+/// Deletes a leaf version after a second click on the same button (the first asks "Really delete?").
+fn delete_version(
+    ctx: Ctx,
+    id: String,
+    selected: RwSignal<Option<String>>,
+    confirm_delete: RwSignal<Option<String>>,
+    msg: RwSignal<Option<Result<String, String>>>,
+) {
+    if confirm_delete.get_untracked().as_deref() != Some(id.as_str()) {
+        confirm_delete.set(Some(id));
+        return;
+    }
+    confirm_delete.set(None);
+    let result = ctx
+        .ws
+        .try_update(|w| w.remove(&id))
+        .expect("the page is alive");
+    match result {
+        Err(e) => msg.set(Some(Err(e))),
+        Ok(()) => {
+            if selected.get_untracked().as_deref() == Some(id.as_str()) {
+                selected.set(None);
+            }
+            spawn_local(async move {
+                if let Some(store) = ctx.store.get_value() {
+                    if let Err(e) = store.delete_version(&id).await {
+                        ctx.error(e.to_string());
+                    }
+                }
+                ctx.cache.update_value(|c| {
+                    c.remove(&id);
+                });
+                save(ctx).await;
+                msg.set(Some(Ok(format!("Deleted version {id}."))));
+            });
+        }
     }
 }
