@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use super::record::Record;
 use super::search::Search;
 
-/// The fields a student can edit, in the book's order.
-pub const FIELDS: [&str; 3] = ["instruction", "input", "output"];
+/// The fields a student can edit, in the book's order: the schema's fields.
+pub use super::validate::FIELDS;
 
 /// `rows` with a fixed record put back where it came from: before the first row of the same source with a
 /// later line (at the end when there is none), so a fixed row is not exiled to the bottom of the table.

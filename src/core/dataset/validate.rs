@@ -20,8 +20,9 @@ use serde_json::Value;
 use super::parse::{RawRow, RawValue};
 use super::record::{Provenance, Record};
 
-/// The fields of the schema, in the book's order.
-const FIELDS: [&str; 3] = ["instruction", "input", "output"];
+/// The fields of the schema, in the book's order: the one field list of every reader of instruction
+/// records (the workspace import, the workspace's editors and the extension lab's corpus).
+pub const FIELDS: [&str; 3] = ["instruction", "input", "output"];
 
 /// What is wrong with a row (or, for warnings, what was odd about it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,8 +329,15 @@ fn preview(v: &Value) -> String {
     }
 }
 
-/// Checks one row: the record and its warnings, or every issue that keeps it out.
-fn check_row(row: &RawRow, source: &str) -> Result<(Record, Vec<Issue>), Vec<Issue>> {
+/// Checks one row against the schema: `Ok` with the record and its warnings (unknown fields dropped,
+/// empty texts, a `null` input read as `""`), or `Err` with every issue that keeps it out (missing, `null`
+/// or non-text required fields, duplicate keys, a row that is not an object or could not be parsed).
+///
+/// This is the one judge of instruction records: [`validate`] runs it over an import, [`fix`] after an
+/// edit, and the extension lab's corpus reader over the rows of a pasted corpus. `source` goes into the
+/// record's provenance with the row's line. The warnings of a row that fails are not returned: only what
+/// keeps it out.
+pub fn check_row(row: &RawRow, source: &str) -> Result<(Record, Vec<Issue>), Vec<Issue>> {
     let issue = |field: Option<&str>, problem: Problem, message: String| Issue {
         index: row.index,
         line: row.line,

@@ -1,13 +1,27 @@
 //! Reading a corpus a student pastes or uploads: plain text, or an instruction dataset as a JSON array or
 //! as JSONL, with the fields `instruction`, `input` (optional) and `output`.
 //!
-//! Real files are messy — the Ollama generation notebook writes rows such as
-//! `{"instruction": null, "output": ""}` and leaves `input` out — so reading never fails: every record that
-//! still has usable text is kept, and every problem becomes a [`CorpusIssue`] that names the line, the
-//! record and the field and says what to do. A JSON array that does not parse is read as plain text, so the
-//! student still sees numbers while fixing the file.
+//! Instruction records are read with the dataset reader — [`parse_rows`] splits the text into rows and
+//! [`check_row`] judges each one — so the extension lab and the dataset workspace share one parser, one
+//! field list ([`FIELDS`]) and one set of messages: a file that imports in the workspace reads the same
+//! here, and a problem is worded the same in both.
+//!
+//! The corpus is more lenient than the workspace import, because a corpus only needs text to tokenize,
+//! not training examples. Real files are messy — the Ollama generation notebook writes rows such as
+//! `{"instruction": null, "output": ""}` and leaves `input` out — so reading never fails:
+//! - a record the check would quarantine still gives its usable text (its non-blank string fields), and is
+//!   skipped only when it has none;
+//! - a `null` or missing `input` simply means "no input" (the workspace's warning about it is dropped);
+//! - a JSON array that cannot be read as a whole (truncated, malformed) is read as plain text, so the
+//!   student still sees numbers while fixing the file; a bad JSONL line costs only that line.
+//!
+//! Every problem becomes a [`CorpusIssue`] that names the line, the record and the field and says what to
+//! do (the check's message, prefixed with the record and its line).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::core::dataset::parse::{parse_rows, CsvMapping, Format, RawRow, RawValue};
+use crate::core::dataset::validate::{check_row, Issue, Problem, FIELDS};
 
 /// How the input was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,8 +39,8 @@ pub enum CorpusFormat {
 pub struct CorpusRecord {
     /// 1-based line where the record starts, so the student can find it in the file.
     pub line: usize,
-    /// For instruction records: instruction, input (if not empty) and output joined with `"\n"`; for plain
-    /// text: the paragraph.
+    /// For instruction records: the non-blank texts among instruction, input and output, in that order,
+    /// joined with `"\n"`; for plain text: the paragraph.
     pub text: String,
 }
 
@@ -38,7 +52,8 @@ pub struct CorpusIssue {
     /// 1-based position of the record in the file (the n-th array element, or the n-th non-empty JSONL
     /// line), counting skipped records too; `None` when the problem is not about one record.
     pub record: Option<usize>,
-    /// The field concerned (`instruction`, `input`, `output`), if any.
+    /// The field concerned (`instruction`, `input`, `output`, or an unknown field that was not read), if
+    /// any.
     pub field: Option<String>,
     /// What is wrong and what to do about it.
     pub message: String,
@@ -62,9 +77,6 @@ impl Corpus {
     }
 }
 
-/// The instruction-record fields, in the order their text is joined.
-const FIELDS: [&str; 3] = ["instruction", "input", "output"];
-
 /// Reads a pasted or uploaded corpus; never fails (see the module documentation).
 ///
 /// Detection, after a UTF-8 byte-order mark and leading white space: `[` is a JSON array, `{` is JSONL, and
@@ -73,8 +85,8 @@ const FIELDS: [&str; 3] = ["instruction", "input", "output"];
 pub fn parse_corpus(input: &str) -> Corpus {
     let text = input.strip_prefix('\u{FEFF}').unwrap_or(input);
     match text.trim_start().as_bytes().first() {
-        Some(b'[') => parse_json_array(text),
-        Some(b'{') => parse_jsonl(text),
+        Some(b'[') => read_records(text, Format::JsonArray),
+        Some(b'{') => read_records(text, Format::Jsonl),
         _ => Corpus {
             format: CorpusFormat::PlainText,
             records: plain_text_records(text),
@@ -110,278 +122,138 @@ fn plain_text_records(text: &str) -> Vec<CorpusRecord> {
     records
 }
 
-fn parse_json_array(text: &str) -> Corpus {
-    let items = match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(items)) => items,
-        // Cannot happen (the text starts with `[`), but a value that is not an array is read as one record.
-        Ok(other) => vec![other],
-        Err(e) => {
-            let issue = CorpusIssue {
-                line: e.line().max(1),
-                record: None,
-                field: None,
-                message: format!(
-                    "The file starts with `[` but is not valid JSON: {} at line {}, column {}. {} \
-                     Until it is fixed, the file is read as plain text so nothing is lost.",
-                    json_error_text(&e),
-                    e.line(),
-                    e.column(),
-                    if e.is_eof() {
-                        "The file ends before the array is closed — it was probably cut off: check \
-                         the end of the file and the closing `]`."
-                    } else {
-                        "Fix the JSON there (a missing or extra comma, an unquoted text, or a \
-                         missing bracket are the usual causes), or save the records as JSONL, one \
-                         object per line."
-                    }
-                ),
-            };
-            return Corpus {
-                format: CorpusFormat::PlainText,
-                records: plain_text_records(text),
-                issues: vec![issue],
-            };
-        }
+/// Reads instruction records (a JSON array or JSONL) with the dataset reader and its row check.
+fn read_records(text: &str, format: Format) -> Corpus {
+    let rows = match parse_rows(text, format, &CsvMapping::default()) {
+        Ok(rows) => rows,
+        Err(e) => return read_as_plain_text(text, e.line.unwrap_or(1), &e.message),
     };
-    let lines = element_lines(text);
+    // An array that stopped partway (truncated, malformed, text after the `]`) is read as plain text as a
+    // whole: reading the records before the cut would silently drop the rest of the corpus.
+    if format == Format::JsonArray {
+        if let Some((line, message)) = rows.iter().find_map(|r| match &r.value {
+            RawValue::Unparsable(m) => Some((r.line, m)),
+            _ => None,
+        }) {
+            return read_as_plain_text(text, line, message);
+        }
+    }
     let mut corpus = Corpus {
-        format: CorpusFormat::JsonArray,
+        format: match format {
+            Format::Jsonl => CorpusFormat::Jsonl,
+            _ => CorpusFormat::JsonArray,
+        },
         records: Vec::new(),
         issues: Vec::new(),
     };
-    for (i, item) in items.iter().enumerate() {
-        let line = lines.get(i).copied().unwrap_or(1);
-        read_record(item, line, i + 1, &mut corpus);
+    for row in &rows {
+        read_row(row, &mut corpus);
     }
     corpus
 }
 
-fn parse_jsonl(text: &str) -> Corpus {
-    let mut corpus = Corpus {
-        format: CorpusFormat::Jsonl,
-        records: Vec::new(),
-        issues: Vec::new(),
-    };
-    let mut record = 0;
-    for (i, line) in text.split('\n').enumerate() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            continue;
-        }
-        record += 1;
-        let line_no = i + 1;
-        match serde_json::from_str::<Value>(trimmed) {
-            Ok(v) => read_record(&v, line_no, record, &mut corpus),
-            Err(e) => corpus.issues.push(CorpusIssue {
-                line: line_no,
-                record: Some(record),
-                field: None,
-                message: format!(
-                    "Line {line_no} (record {record}) is not valid JSON: {} at column {}; it was \
-                     skipped and the other lines were kept. {}",
-                    json_error_text(&e),
-                    e.column(),
-                    if e.is_eof() {
-                        "The line ends before the object does: in JSONL each record must be one \
-                         complete object on a single line (if the file is pretty-printed JSON, put \
-                         the objects in a [ ] array with commas between them)."
-                    } else {
-                        "Fix the JSON on this line or delete the line."
-                    }
-                ),
-            }),
-        }
-    }
-    corpus
-}
-
-/// serde_json's message without its " at line L column C" tail (we say where in our own words).
-fn json_error_text(e: &serde_json::Error) -> String {
-    let s = e.to_string();
-    match s.rsplit_once(" at line ") {
-        Some((head, _)) => head.to_string(),
-        None => s,
-    }
-}
-
-/// The 1-based line on which each element of a (valid) top-level JSON array starts. serde_json's values do
-/// not remember where they were, so a small scan over the bytes finds the elements: at depth 1, the first
-/// non-white-space byte after `[` or `,` starts one.
-fn element_lines(text: &str) -> Vec<usize> {
-    let mut lines = Vec::new();
-    let mut line = 1;
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut expect_element = false;
-    for &c in text.as_bytes() {
-        if c == b'\n' {
-            line += 1;
-        }
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == b'\\' {
-                escaped = true;
-            } else if c == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        if expect_element && !c.is_ascii_whitespace() {
-            expect_element = false;
-            if c != b']' {
-                lines.push(line);
-            }
-        }
-        match c {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                expect_element = depth == 1;
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b',' if depth == 1 => expect_element = true,
-            _ => {}
-        }
-    }
-    lines
-}
-
-/// How a JSON value's type is named in messages.
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean (true/false)",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// Reads one instruction record (array element or JSONL line) into `corpus`: its text if any is usable,
-/// and an issue for each problem.
-fn read_record(item: &Value, line: usize, record: usize, corpus: &mut Corpus) {
-    let at = format!("Record {record} (line {line})");
-    let issue = |field: Option<&str>, message: String| CorpusIssue {
+/// The fallback for a JSON array that cannot be read: the whole input as plain text, with one issue that
+/// keeps the dataset reader's message (it names the line and column). (JSONL never gets here: its reader
+/// fails only on an empty text, and a bad line is a row of its own.)
+fn read_as_plain_text(text: &str, line: usize, message: &str) -> Corpus {
+    let issue = CorpusIssue {
         line,
+        record: None,
+        field: None,
+        message: format!(
+            "The file starts with `[` but could not be read as a JSON array: {message}. Until it is \
+             fixed, this lab reads the whole file as plain text instead of keeping only the records \
+             before this point, so nothing is lost."
+        ),
+    };
+    Corpus {
+        format: CorpusFormat::PlainText,
+        records: plain_text_records(text),
+        issues: vec![issue],
+    }
+}
+
+/// Judges one row with the dataset check and adds its text (if any is usable) and its issues to `corpus`.
+fn read_row(row: &RawRow, corpus: &mut Corpus) {
+    let record = row.index + 1;
+    let issue = |i: &Issue, suffix: &str| CorpusIssue {
+        line: i.line,
         record: Some(record),
-        field: field.map(str::to_string),
-        message,
+        field: i.field.clone(),
+        message: format!("Record {record} (line {}): {}{suffix}", i.line, i.message),
     };
-    let obj: &Map<String, Value> = match item {
-        Value::Object(o) => o,
-        other => {
-            corpus.issues.push(issue(
-                None,
-                format!(
-                    "{at} is {}, not an object; it was skipped. Each record should look like \
-                     {{\"instruction\": \"…\", \"input\": \"…\", \"output\": \"…\"}} (input may be left out).",
-                    type_name(other)
-                ),
-            ));
-            return;
+    let (text, failed) = match check_row(row, "corpus") {
+        Ok((r, warnings)) => {
+            // A null or missing input is "no input" for a corpus, not something to fix.
+            corpus.issues.extend(
+                warnings
+                    .iter()
+                    .filter(|w| w.problem != Problem::NullAsEmpty)
+                    .map(|w| issue(w, "")),
+            );
+            let parts = [&r.instruction, &r.input, &r.output];
+            (join_texts(parts.into_iter().map(String::as_str)), false)
+        }
+        Err(issues) => {
+            let RawValue::Object(pairs) = &row.value else {
+                // Not an object, or not JSON at all: nothing to read, one issue says so.
+                corpus.issues.extend(
+                    issues
+                        .iter()
+                        .map(|i| issue(i, ". It was skipped; the other records were kept.")),
+                );
+                return;
+            };
+            corpus.issues.extend(issues.iter().map(|i| issue(i, "")));
+            // Quarantined in the workspace, but a corpus only needs text: keep the string fields.
+            let first = |field: &str| match pairs.iter().find(|(k, _)| k == field) {
+                Some((_, Value::String(s))) => s.as_str(),
+                _ => "",
+            };
+            (join_texts(FIELDS.map(first).into_iter()), true)
         }
     };
-    if FIELDS.iter().all(|f| !obj.contains_key(*f)) {
-        let found: Vec<&str> = obj.keys().map(String::as_str).collect();
-        let found = if found.is_empty() {
-            "it is empty".to_string()
-        } else {
-            format!("it has {}", found.join(", "))
-        };
-        corpus.issues.push(issue(
-            None,
-            format!(
-                "{at} has none of the expected fields instruction, input, output ({found}); it was \
-                 skipped. Rename its fields to instruction / input / output, or paste the texts as \
-                 plain text instead."
-            ),
-        ));
+    if !text.is_empty() {
+        corpus.records.push(CorpusRecord {
+            line: row.line,
+            text,
+        });
         return;
     }
-    let mut parts: Vec<&str> = Vec::with_capacity(3);
-    let mut problems = 0;
-    for field in FIELDS {
-        let optional = field == "input";
-        match obj.get(field) {
-            // `input` is optional, and `null` is how many datasets say "no input".
-            None | Some(Value::Null) if optional => {}
-            None => {
-                problems += 1;
-                corpus.issues.push(issue(
-                    Some(field),
-                    format!(
-                        "{at} has no \"{field}\" field. Add {}, or remove the record.",
-                        what_goes_in(field)
-                    ),
-                ));
-            }
-            Some(Value::Null) => {
-                problems += 1;
-                corpus.issues.push(issue(
-                    Some(field),
-                    format!(
-                        "{at}: \"{field}\" is null. Write {} there, or remove the record.",
-                        what_goes_in(field)
-                    ),
-                ));
-            }
-            Some(Value::String(s)) if s.trim().is_empty() => {
-                if !optional {
-                    problems += 1;
-                    corpus.issues.push(issue(
-                        Some(field),
-                        format!(
-                            "{at}: \"{field}\" is empty. Write {} there, or remove the record.",
-                            what_goes_in(field)
-                        ),
-                    ));
-                }
-            }
-            Some(Value::String(s)) => parts.push(s),
-            Some(other) => {
-                problems += 1;
-                corpus.issues.push(issue(
-                    Some(field),
-                    format!(
-                        "{at}: \"{field}\" is {}, not a text; it was ignored. Put the {field} in \
-                         quotes as a JSON string.",
-                        type_name(other)
-                    ),
-                ));
+    let why = match &row.value {
+        RawValue::Object(pairs) if !pairs.iter().any(|(k, _)| FIELDS.contains(&k.as_str())) => {
+            if pairs.is_empty() {
+                "it has no fields".to_string()
+            } else {
+                let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+                let fields = if keys.len() == 1 { "field" } else { "fields" };
+                format!("it has the {fields} {}", keys.join(", "))
             }
         }
-    }
-    if parts.is_empty() {
-        let why = if problems > 0 {
-            "see the problems above"
-        } else {
-            "only an empty input"
-        };
-        corpus.issues.push(issue(
-            None,
-            format!(
-                "{at} has no usable text ({why}) and was skipped. Fill in its instruction and \
-                 output, or remove it."
-            ),
-        ));
-        return;
-    }
-    corpus.records.push(CorpusRecord {
-        line,
-        text: parts.join("\n"),
+        _ if failed => "see the problems above".to_string(),
+        _ => "its texts are empty".to_string(),
+    };
+    corpus.issues.push(CorpusIssue {
+        line: row.line,
+        record: Some(record),
+        field: None,
+        message: format!(
+            "Record {record} (line {}) has no usable text — none of {} holds text ({why}) — so it was \
+             skipped. Fill in its instruction and output (or rename its fields to {}), or delete the \
+             record.",
+            row.line,
+            FIELDS.join(", "),
+            FIELDS.join(" / ")
+        ),
     });
 }
 
-/// What a field should hold, for the "what to do" half of a message.
-fn what_goes_in(field: &str) -> &'static str {
-    match field {
-        "instruction" => "the task or question as text",
-        "output" => "the expected answer as text",
-        _ => "the extra context as text",
-    }
+/// The non-blank texts, in field order, joined with `"\n"`.
+fn join_texts<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+    texts
+        .filter(|t| !t.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -449,16 +321,28 @@ mod tests {
 ]"#;
         let c = parse_corpus(input);
         assert_eq!(texts(&c), ["Keep me\nok"]);
-        assert_eq!(c.issues.len(), 3, "{:?}", c.issues);
+        // Two issues, not three: the dataset check lists only what keeps a row out (the null
+        // instruction); an empty output is a warning there, reported for rows that pass. The skip issue
+        // says that none of the fields holds text.
+        assert_eq!(c.issues.len(), 2, "{:?}", c.issues);
         let null = &c.issues[0];
         assert_eq!(null.field.as_deref(), Some("instruction"));
         assert_eq!((null.line, null.record), (3, Some(2)));
         assert!(null.message.contains("Record 2 (line 3)"));
-        assert!(null.message.contains("is null"));
-        assert_eq!(c.issues[1].field.as_deref(), Some("output"));
-        assert!(c.issues[1].message.contains("empty"));
-        assert_eq!(c.issues[2].field, None);
-        assert!(c.issues[2].message.contains("skipped"));
+        assert!(
+            null.message.contains("\"instruction\" is null"),
+            "{}",
+            null.message
+        );
+        let skipped = &c.issues[1];
+        assert_eq!(skipped.field, None);
+        assert_eq!((skipped.line, skipped.record), (3, Some(2)));
+        assert!(
+            skipped.message.contains("no usable text"),
+            "{}",
+            skipped.message
+        );
+        assert!(skipped.message.contains("skipped"), "{}", skipped.message);
     }
 
     #[test]
@@ -474,9 +358,11 @@ mod tests {
         assert_eq!(texts(&c), ["Count"]);
         assert_eq!(c.issues.len(), 2);
         assert_eq!(c.issues[0].field.as_deref(), Some("input"));
-        assert!(c.issues[0].message.contains("a list"));
+        assert_eq!((c.issues[0].line, c.issues[0].record), (1, Some(1)));
+        assert!(c.issues[0].message.contains("\"input\" is an array"));
+        assert!(c.issues[0].message.contains("must be text"));
         assert_eq!(c.issues[1].field.as_deref(), Some("output"));
-        assert!(c.issues[1].message.contains("\"output\" is a number"));
+        assert!(c.issues[1].message.contains("\"output\" is a number (42)"));
         assert!(c.issues[1].message.contains("quotes"));
     }
 
@@ -488,20 +374,33 @@ mod tests {
         assert_eq!(lines(&c), [1, 2]);
         assert_eq!(c.issues.len(), 2);
         assert_eq!(c.issues[0].field.as_deref(), Some("instruction"));
-        assert!(c.issues[0].message.contains("has no \"instruction\" field"));
+        assert_eq!((c.issues[0].line, c.issues[0].record), (1, Some(1)));
+        assert!(c.issues[0].message.contains("\"instruction\" is missing"));
         assert_eq!((c.issues[1].line, c.issues[1].record), (2, Some(2)));
         assert_eq!(c.issues[1].field.as_deref(), Some("output"));
+        assert!(c.issues[1].message.contains("\"output\" is missing"));
     }
 
     #[test]
     fn object_without_expected_fields_is_skipped() {
         let c = parse_corpus(r#"[{"prompt": "p", "completion": "c"}, {}]"#);
         assert!(c.records.is_empty());
-        assert_eq!(c.issues.len(), 2);
-        let m = &c.issues[0].message;
+        // Three issues per record, not one: the dataset check names each missing required field
+        // (instruction, output), then the skip issue says why nothing was kept.
+        assert_eq!(c.issues.len(), 6, "{:?}", c.issues);
+        let fields: Vec<_> = c.issues.iter().map(|i| i.field.as_deref()).collect();
+        assert_eq!(
+            fields,
+            [Some("instruction"), Some("output"), None].repeat(2)
+        );
+        assert!(c.issues[0].message.contains("\"instruction\" is missing"));
+        let m = &c.issues[2].message;
+        assert_eq!(c.issues[2].record, Some(1));
         assert!(m.contains("instruction, input, output"), "{m}");
-        assert!(m.contains("completion, prompt"), "{m}");
-        assert!(c.issues[1].message.contains("empty"));
+        assert!(m.contains("prompt, completion"), "{m}");
+        assert!(m.contains("skipped"), "{m}");
+        assert_eq!(c.issues[5].record, Some(2));
+        assert!(c.issues[5].message.contains("it has no fields"));
     }
 
     #[test]
@@ -511,9 +410,10 @@ mod tests {
         assert_eq!(c.issues.len(), 2);
         assert!(c.issues[0]
             .message
-            .contains("Record 1 (line 1) is a text, not an object"));
+            .contains("Record 1 (line 1): this record is a string (\"just text\"), not an object"));
+        assert!(c.issues[0].message.contains("skipped"));
         assert_eq!(c.issues[1].record, Some(2));
-        assert!(c.issues[1].message.contains("a number"));
+        assert!(c.issues[1].message.contains("a number (3)"));
     }
 
     #[test]
@@ -526,8 +426,8 @@ mod tests {
         let i = &c.issues[0];
         assert_eq!(i.line, 3);
         assert_eq!(i.record, None);
-        assert!(i.message.contains("line 3, column"), "{}", i.message);
-        assert!(i.message.contains("cut off"), "{}", i.message);
+        assert!(i.message.contains("line 3 column"), "{}", i.message);
+        assert!(i.message.contains("truncated"), "{}", i.message);
         assert!(i.message.contains("plain text"), "{}", i.message);
         // Nothing lost: the whole input is there as plain text.
         assert_eq!(texts(&c), [input]);
@@ -538,9 +438,21 @@ mod tests {
         let c = parse_corpus("[\n{\"instruction\": \"a\" \"output\": \"b\"}\n]");
         assert_eq!(c.issues.len(), 1);
         let i = &c.issues[0];
-        assert_eq!(i.line, 2);
+        assert_eq!(c.format, CorpusFormat::PlainText);
+        assert_eq!((i.line, i.record), (2, None));
+        assert!(i.message.contains("line 2 column"), "{}", i.message);
         assert!(i.message.contains("expected `,` or `}`"), "{}", i.message);
-        assert!(i.message.contains("comma"), "{}", i.message);
+        assert!(
+            i.message.contains("fix the file at this point"),
+            "{}",
+            i.message
+        );
+        assert!(i.message.contains("plain text"), "{}", i.message);
+        assert_eq!(
+            c.records.len(),
+            1,
+            "nothing lost: the input is one paragraph"
+        );
     }
 
     #[test]
@@ -553,15 +465,23 @@ mod tests {
         assert_eq!(c.issues.len(), 1);
         let i = &c.issues[0];
         assert_eq!((i.line, i.record), (3, Some(2)));
-        assert!(i.message.contains("Line 3 (record 2)"), "{}", i.message);
-        assert!(i.message.contains("other lines were kept"));
+        assert!(i.message.contains("Record 2 (line 3)"), "{}", i.message);
+        assert!(
+            i.message.contains("invalid JSON on line 3"),
+            "{}",
+            i.message
+        );
+        assert!(i.message.contains("the other records were kept"));
     }
 
     #[test]
     fn jsonl_split_object_hints_at_one_line_per_record() {
         let c = parse_corpus("{\"instruction\": \"a\",\n \"output\": \"b\"}");
         assert!(c.records.is_empty());
-        assert!(c.issues[0].message.contains("single line"));
+        assert_eq!(c.issues.len(), 2, "{:?}", c.issues);
+        assert_eq!((c.issues[0].line, c.issues[0].record), (1, Some(1)));
+        assert!(c.issues[0].message.contains("one complete JSON object"));
+        assert_eq!((c.issues[1].line, c.issues[1].record), (2, Some(2)));
     }
 
     #[test]
@@ -578,7 +498,54 @@ mod tests {
         assert!(c
             .issues
             .iter()
-            .any(|i| i.line == 2 && i.message.contains("a list, not an object")));
+            .any(|i| i.line == 2 && i.message.contains("an array ([1]), not an object")));
+    }
+
+    #[test]
+    fn warnings_of_kept_records_and_quarantined_text() {
+        // Warnings of a record that passes: an unknown field (not read) and an empty text are issues, a
+        // null input is not.
+        let c = parse_corpus(
+            r#"[{"instruction": "Q", "input": null, "output": " ", "id": 7},
+{"instruction": "a", "output": "one", "output": "two"},
+{"instruction": "", "output": ""}]"#,
+        );
+        assert_eq!(c.format, CorpusFormat::JsonArray);
+        // The duplicate key quarantines record 2 in the workspace; here its text is kept, with the first
+        // occurrence of the key.
+        assert_eq!(texts(&c), ["Q", "a\none"]);
+        assert_eq!(lines(&c), [1, 2]);
+        let found: Vec<_> = c
+            .issues
+            .iter()
+            .map(|i| (i.line, i.record, i.field.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (1, Some(1), Some("id")),
+                (1, Some(1), Some("output")),
+                (2, Some(2), Some("output")),
+                (3, Some(3), Some("instruction")),
+                (3, Some(3), Some("output")),
+                (3, Some(3), None),
+            ]
+        );
+        assert!(c.issues[0].message.contains("unknown field \"id\""));
+        assert!(c.issues[1].message.contains("empty text"));
+        assert!(c.issues[2].message.contains("appears 2 times"));
+        assert!(c.issues[5].message.contains("its texts are empty"));
+
+        // Text after the closing `]` is a file that cannot be read as a whole, too.
+        let input = "[{\"instruction\": \"a\", \"output\": \"b\"}]\n{\"x\": 1}";
+        let c = parse_corpus(input);
+        assert_eq!(c.format, CorpusFormat::PlainText);
+        assert_eq!(c.issues.len(), 1);
+        assert_eq!((c.issues[0].line, c.issues[0].record), (2, None));
+        assert!(c.issues[0]
+            .message
+            .contains("after the end of the JSON array"));
+        assert_eq!(texts(&c), [input]);
     }
 
     #[test]
