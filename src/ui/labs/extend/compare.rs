@@ -23,7 +23,8 @@ struct Side {
 const CHIPS: usize = 500;
 
 #[component]
-pub fn ComparePanel(ctx: Ctx, text: RwSignal<String>) -> impl IntoView {
+pub fn ComparePanel(text: RwSignal<String>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let before = RwSignal::new(None::<Side>);
     let after = RwSignal::new(None::<Side>);
     let generation = Rc::new(Cell::new(0u64));

@@ -23,7 +23,8 @@ const SHOW_IN_BOX: usize = 1_000_000;
 const MAX_PROBLEMS: usize = 100;
 
 #[component]
-pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
+pub fn CorpusPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let corpus_text = RwSignal::new(String::new());
     // A large file is measured from here rather than put in the text box (a text box holding tens of
     // megabytes makes the page crawl).
@@ -136,7 +137,7 @@ pub fn CorpusPanel(ctx: Ctx) -> impl IntoView {
             <p class="note" role="status">{move || status.get()}</p>
             <CorpusProblems parsed=parsed />
             <ImpactResults impact=impact />
-            <Candidates ctx=ctx mined=mined />
+            <Candidates mined=mined />
         </Section>
     }
 }

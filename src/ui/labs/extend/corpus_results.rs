@@ -123,7 +123,8 @@ pub fn ImpactResults(impact: RwSignal<Option<Impact>>) -> impl IntoView {
 
 /// The mined candidate terms, each with an "Add" button (and "Add top 10") that puts it in the term list.
 #[component]
-pub fn Candidates(ctx: Ctx, mined: RwSignal<Option<MiningResult>>) -> impl IntoView {
+pub fn Candidates(mined: RwSignal<Option<MiningResult>>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let add_terms = move |new: Vec<String>| {
         ctx.terms_raw.update(|raw| {
             let mut terms = crate::core::tokenize::extend::parse_terms(raw);

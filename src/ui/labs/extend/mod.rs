@@ -42,6 +42,8 @@ pub fn ExtendLab() -> impl IntoView {
         versions: RwSignal::new(versions::load_versions()),
         current: RwSignal::new(versions::load_current()),
     };
+    // The lab's state reaches its panels by context, as the shared services do.
+    provide_context(ctx);
     let text = RwSignal::new(q.get("text").unwrap_or(SAMPLE_TEXT).to_string());
 
     // GPT-2 is the base of every extension here.
@@ -118,11 +120,11 @@ pub fn ExtendLab() -> impl IntoView {
     view! {
         <LabPage id="extend">
             {base_note}
-            <terms::TermsPanel ctx=ctx />
-            <compare::ComparePanel ctx=ctx text=text />
-            <corpus::CorpusPanel ctx=ctx />
-            <sizing::SizingPanel ctx=ctx />
-            <versions::VersionsPanel ctx=ctx text=text />
+            <terms::TermsPanel />
+            <compare::ComparePanel text=text />
+            <corpus::CorpusPanel />
+            <sizing::SizingPanel />
+            <versions::VersionsPanel text=text />
         </LabPage>
     }
 }

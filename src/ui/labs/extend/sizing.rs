@@ -9,7 +9,8 @@ use crate::ui::widgets::checkbox::Checkbox;
 use crate::web::files::download;
 
 #[component]
-pub fn SizingPanel(ctx: Ctx) -> impl IntoView {
+pub fn SizingPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let size = RwSignal::new(0usize);
     let tied = RwSignal::new(false);
     let report = move || {

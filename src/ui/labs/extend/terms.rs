@@ -9,7 +9,8 @@ use crate::ui::design::Section;
 use crate::ui::widgets::token_chips::TokenChips;
 
 #[component]
-pub fn TermsPanel(ctx: Ctx) -> impl IntoView {
+pub fn TermsPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let findings = move || {
         ctx.preview.with(|p| {
             p.as_ref().map(|p| {
@@ -122,13 +123,14 @@ pub fn TermsPanel(ctx: Ctx) -> impl IntoView {
             <h3>"Safety checks"</h3>
             <p class="note" role="status">{summary}</p>
             <ul class="findings" aria-label="Safety checks">{findings}</ul>
-            <TermTable ctx=ctx />
+            <TermTable />
         </Section>
     }
 }
 
 #[component]
-fn TermTable(ctx: Ctx) -> impl IntoView {
+fn TermTable() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let rows = move || {
         ctx.preview.with(|p| {
             p.as_ref().map(|p| {

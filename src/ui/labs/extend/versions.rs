@@ -42,7 +42,8 @@ fn now_iso() -> String {
 }
 
 #[component]
-pub fn VersionsPanel(ctx: Ctx, text: RwSignal<String>) -> impl IntoView {
+pub fn VersionsPanel(text: RwSignal<String>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let note = RwSignal::new(String::new());
     let message = RwSignal::new(None::<Result<String, String>>);
     let import_input = NodeRef::<Input>::new();

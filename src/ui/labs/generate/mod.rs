@@ -22,6 +22,8 @@ use state::GCtx;
 pub fn GenerateLab() -> impl IntoView {
     let ctx = provide_workspace();
     let g = GCtx::new(ctx);
+    // The lab's state reaches its panels by context, as the shared services do.
+    provide_context(g);
 
     let start = move |_| {
         if g.ws.jobs.is_busy_now() {
@@ -59,7 +61,7 @@ pub fn GenerateLab() -> impl IntoView {
     view! {
         <LabPage id="generate">
             <ConnectionPanel heading="Connect to Ollama" />
-            <settings::SettingsPanel g=g />
+            <settings::SettingsPanel />
             <Section title="Run" heading_id="run-h">
                 <div class="controls-row">
                     <button type="button" class="primary" on:click=start disabled=move || g.running()>"Generate"</button>
@@ -111,7 +113,7 @@ pub fn GenerateLab() -> impl IntoView {
                 <NoticeLine />
                 <CodeBridge call=g.last_call />
             </Section>
-            <rows::RowsPanel g=g />
+            <rows::RowsPanel />
         </LabPage>
     }
 }

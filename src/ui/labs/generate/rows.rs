@@ -33,7 +33,8 @@ fn row_calls(row: &GeneratedRow, base: &str) -> String {
 }
 
 #[component]
-pub fn RowsPanel(g: GCtx) -> impl IntoView {
+pub fn RowsPanel() -> impl IntoView {
+    let g = expect_context::<GCtx>();
     let rows = move || {
         g.run.with(|r| {
             r.as_ref()

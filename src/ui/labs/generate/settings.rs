@@ -40,7 +40,8 @@ fn number_field(
 }
 
 #[component]
-pub fn SettingsPanel(g: GCtx) -> impl IntoView {
+pub fn SettingsPanel() -> impl IntoView {
+    let g = expect_context::<GCtx>();
     let llm = g.llm;
     let family_options = Family::ALL
         .iter()

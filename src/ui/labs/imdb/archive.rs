@@ -37,7 +37,8 @@ fn number_field(
 }
 
 #[component]
-pub fn ArchivePanel(ctx: ICtx) -> impl IntoView {
+pub fn ArchivePanel() -> impl IntoView {
+    let ctx = expect_context::<ICtx>();
     let take = move |file: web_sys::File| {
         ctx.file_name.set(Some(format!(
             "{} ({:.1} MB)",

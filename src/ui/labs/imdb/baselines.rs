@@ -99,7 +99,8 @@ fn details(r: &BaselineReport) -> impl IntoView {
 }
 
 #[component]
-pub fn BaselinesPanel(ctx: ICtx) -> impl IntoView {
+pub fn BaselinesPanel() -> impl IntoView {
+    let ctx = expect_context::<ICtx>();
     let num = move |sig: RwSignal<f64>, what: &'static str| {
         move |ev: leptos::ev::Event| match event_target_value(&ev).trim().parse::<f64>() {
             Ok(v) if v > 0.0 && v.is_finite() => sig.set(v),

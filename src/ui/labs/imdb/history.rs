@@ -39,7 +39,8 @@ fn history_row(r: &RunRecord) -> impl IntoView {
 }
 
 #[component]
-pub fn HistoryPanel(ctx: ICtx) -> impl IntoView {
+pub fn HistoryPanel() -> impl IntoView {
+    let ctx = expect_context::<ICtx>();
     let verdict = move || {
         let cur = ctx.current_record()?;
         Some(match ctx.previous_run() {

@@ -17,12 +17,14 @@ use state::ICtx;
 #[component]
 pub fn ImdbLab() -> impl IntoView {
     let ctx = ICtx::new();
+    // The lab's state reaches its panels by context, as the shared services do.
+    provide_context(ctx);
     view! {
         <LabPage id="imdb">
-            <archive::ArchivePanel ctx=ctx />
-            <splits::SplitsPanel ctx=ctx />
-            <baselines::BaselinesPanel ctx=ctx />
-            <history::HistoryPanel ctx=ctx />
+            <archive::ArchivePanel />
+            <splits::SplitsPanel />
+            <baselines::BaselinesPanel />
+            <history::HistoryPanel />
         </LabPage>
     }
 }

@@ -92,7 +92,8 @@ fn archive_line(p: &PrepareSummary) -> String {
 }
 
 #[component]
-pub fn SplitsPanel(ctx: ICtx) -> impl IntoView {
+pub fn SplitsPanel() -> impl IntoView {
+    let ctx = expect_context::<ICtx>();
     view! {
         <Section title="The splits" heading_id="splits-h">
             {move || {

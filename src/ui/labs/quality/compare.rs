@@ -9,7 +9,8 @@ use crate::ui::design::Section;
 use crate::ui::services::workspace::rows_of;
 
 #[component]
-pub fn ComparePanel(q: QCtx) -> impl IntoView {
+pub fn ComparePanel() -> impl IntoView {
+    let q = expect_context::<QCtx>();
     let other = RwSignal::new(String::new());
     let compare = move |_| {
         let id = other.get_untracked();

@@ -10,7 +10,8 @@ use crate::core::dataset::record::clip;
 const PER_PAGE: usize = 25;
 
 #[component]
-pub fn DrillPanel(q: QCtx) -> impl IntoView {
+pub fn DrillPanel() -> impl IntoView {
+    let q = expect_context::<QCtx>();
     let page = RwSignal::new(0usize);
     Effect::new(move |_| {
         q.drill.track();

@@ -106,7 +106,8 @@ fn member(
 }
 
 #[component]
-fn ClusterView(q: QCtx, n: usize, cluster: Cluster, shingle: usize) -> impl IntoView {
+fn ClusterView(n: usize, cluster: Cluster, shingle: usize) -> impl IntoView {
+    let q = expect_context::<QCtx>();
     let rows = q.ws.rows.get_untracked();
     let first = cluster.rows[0];
     let shown: Vec<usize> = cluster.rows.iter().copied().take(3).collect();
@@ -140,7 +141,8 @@ fn ClusterView(q: QCtx, n: usize, cluster: Cluster, shingle: usize) -> impl Into
 }
 
 #[component]
-pub fn DupsPanel(q: QCtx) -> impl IntoView {
+pub fn DupsPanel() -> impl IntoView {
+    let q = expect_context::<QCtx>();
     let page = RwSignal::new(0usize);
     let problem = move || q.params.with(|p| p.check().err());
     let find = move |_| {
@@ -185,7 +187,7 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
                 "each row becomes a set of word n-grams (shingles), a signature of minimum hashes estimates how much two sets overlap (Jaccard), "
                 "and LSH banding proposes pairs to check. Every proposed pair is then verified with the exact Jaccard before it is reported."
             </p>
-            <NearDupSettings q=q />
+            <NearDupSettings />
             <div class="buttons">
                 <button type="button" class="primary" on:click=find
                     disabled=move || q.ws.jobs.is_busy() || problem().is_some()>"Find duplicates"</button>
@@ -200,7 +202,7 @@ pub fn DupsPanel(q: QCtx) -> impl IntoView {
                 let shown = r.near.clusters[p * PER_PAGE..((p + 1) * PER_PAGE).min(n)]
                     .iter()
                     .enumerate()
-                    .map(|(k, c)| view! { <ClusterView q=q n=p * PER_PAGE + k + 1 cluster=c.clone() shingle=shingle /> })
+                    .map(|(k, c)| view! { <ClusterView n=p * PER_PAGE + k + 1 cluster=c.clone() shingle=shingle /> })
                     .collect_view();
                 view! {
                     <div class="stats">
@@ -327,7 +329,8 @@ fn remove_duplicates(q: QCtx) {
 /// The near-duplicate search's parameters (shingles, permutations, banding, threshold) beside the
 /// S-curve of the chance that a pair becomes a candidate.
 #[component]
-fn NearDupSettings(q: QCtx) -> impl IntoView {
+fn NearDupSettings() -> impl IntoView {
+    let q = expect_context::<QCtx>();
     let problem = move || q.params.with(|p| p.check().err());
     let curve = Signal::derive(move || q.params.with(|p| (p.bands, p.rows, p.threshold)));
     view! {

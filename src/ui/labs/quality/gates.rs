@@ -103,7 +103,8 @@ pub async fn run_gates_on(
 }
 
 #[component]
-pub fn GatesPanel(q: QCtx) -> impl IntoView {
+pub fn GatesPanel() -> impl IntoView {
+    let q = expect_context::<QCtx>();
     let run = move |_| {
         let Some(id) = q.ws.current_id() else {
             q.ws.error(

@@ -20,7 +20,8 @@ use crate::ui::services::workspace::{derive, quarantine_of, rows_of, switch_to};
 const SHOWN: usize = 200;
 
 #[component]
-pub fn LeakagePanel(q: QCtx) -> impl IntoView {
+pub fn LeakagePanel() -> impl IntoView {
+    let q = expect_context::<QCtx>();
     let train = RwSignal::new(String::new());
     let test = RwSignal::new(String::new());
     // The train side defaults to the current version.

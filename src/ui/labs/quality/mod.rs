@@ -22,6 +22,8 @@ use state::QCtx;
 pub fn QualityLab() -> impl IntoView {
     let ctx = provide_workspace();
     let q = QCtx::new(ctx);
+    // The lab's state reaches its panels by context, as the shared services do.
+    provide_context(q);
     // Results belong to the version they were computed on; a new current version starts afresh.
     Effect::new(move |prev: Option<Option<String>>| {
         let cur = ctx.ws.with(|w| w.current.clone());
@@ -38,12 +40,12 @@ pub fn QualityLab() -> impl IntoView {
                 <summary>"Import a dataset here (or use the one current in the workspace)"</summary>
                 <ImportPanel />
             </details>
-            <gates::GatesPanel q=q />
-            <scorecard::ScorecardPanel q=q />
-            <drill::DrillPanel q=q />
-            <compare::ComparePanel q=q />
-            <dups::DupsPanel q=q />
-            <leakage::LeakagePanel q=q />
+            <gates::GatesPanel />
+            <scorecard::ScorecardPanel />
+            <drill::DrillPanel />
+            <compare::ComparePanel />
+            <dups::DupsPanel />
+            <leakage::LeakagePanel />
         </LabPage>
     }
 }

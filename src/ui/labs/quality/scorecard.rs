@@ -45,11 +45,11 @@ fn bins(lengths: &[u32], max: usize) -> Vec<Bin> {
 
 #[component]
 fn LengthHistogram(
-    q: QCtx,
     run: Arc<GateRun>,
     field: &'static str,
     lengths: fn(&GateRun) -> &Vec<u32>,
 ) -> impl IntoView {
+    let q = expect_context::<QCtx>();
     let other = q.compare.get_untracked().map(|(_, r)| r);
     let max = lengths(&run)
         .iter()
@@ -98,7 +98,8 @@ fn LengthHistogram(
 }
 
 #[component]
-pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
+pub fn ScorecardPanel() -> impl IntoView {
+    let q = expect_context::<QCtx>();
     let remove_gates = RwSignal::new(Vec::<Gate>::new());
     // By default a cleaning removes rows flagged by any gate that flagged some row.
     Effect::new(move |_| {
@@ -142,7 +143,7 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
                                             <td class="reason">"Rows that failed the schema are held in the workspace's quarantine and are not gated."</td>
                                             <td></td>
                                         </tr>
-                                        <GateRows q=q run=run.clone() compare=compare.clone() remove_gates=remove_gates />
+                                        <GateRows run=run.clone() compare=compare.clone() remove_gates=remove_gates />
                                     </tbody>
                                 </table>
                             </div>
@@ -152,18 +153,18 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
                                 </button>
                             </div>
                             <h3>"Quality dimensions (0–100)"</h3>
-                            <ul class="dims"><Dimensions q=q run=run.clone() compare=compare.clone() /></ul>
+                            <ul class="dims"><Dimensions run=run.clone() compare=compare.clone() /></ul>
                             <h3>"Lengths"</h3>
                             <div class="two-col">
-                                <LengthHistogram q=q run=run.clone() field="instruction" lengths=|r| &r.instruction_chars />
-                                <LengthHistogram q=q run=run.clone() field="output" lengths=|r| &r.output_chars />
+                                <LengthHistogram run=run.clone() field="instruction" lengths=|r| &r.instruction_chars />
+                                <LengthHistogram run=run.clone() field="output" lengths=|r| &r.output_chars />
                             </div>
                             <h3>"Task diversity: first words of instructions"</h3>
                             <p class="hint">{format!(
                                 "{distinct} different first words; {} rows exactly duplicate an earlier row (case, spacing and punctuation ignored).",
                                 run.exact_duplicates
                             )}</p>
-                            <ul class="dims"><FirstWords q=q run=run.clone() /></ul>
+                            <ul class="dims"><FirstWords run=run.clone() /></ul>
                         </>
                     }
                 })
@@ -179,11 +180,11 @@ pub fn ScorecardPanel(q: QCtx) -> impl IntoView {
 /// rate and drift, an example reason, and whether cleaning removes its rows.
 #[component]
 fn GateRows(
-    q: QCtx,
     run: Arc<GateRun>,
     compare: Option<Arc<GateRun>>,
     remove_gates: RwSignal<Vec<Gate>>,
 ) -> impl IntoView {
+    let q = expect_context::<QCtx>();
     run
         .config
         .enabled
@@ -243,7 +244,8 @@ fn GateRows(
 
 /// The deck's quality dimensions, 0–100, each a button listing the rows that lower it.
 #[component]
-fn Dimensions(q: QCtx, run: Arc<GateRun>, compare: Option<Arc<GateRun>>) -> impl IntoView {
+fn Dimensions(run: Arc<GateRun>, compare: Option<Arc<GateRun>>) -> impl IntoView {
+    let q = expect_context::<QCtx>();
     run
         .dimensions
         .iter()
@@ -280,7 +282,8 @@ fn Dimensions(q: QCtx, run: Arc<GateRun>, compare: Option<Arc<GateRun>>) -> impl
 
 /// The most common first words of instructions, each a button listing its rows: task diversity at a glance.
 #[component]
-fn FirstWords(q: QCtx, run: Arc<GateRun>) -> impl IntoView {
+fn FirstWords(run: Arc<GateRun>) -> impl IntoView {
+    let q = expect_context::<QCtx>();
     let total = run.report.rows.max(1);
     run
         .first_words

@@ -34,7 +34,8 @@ fn after_render(f: impl FnOnce() + 'static) {
 
 /// One refined row.
 #[component]
-pub fn Card(r: RCtx, uid: u64) -> impl IntoView {
+pub fn Card(uid: u64) -> impl IntoView {
+    let r = expect_context::<RCtx>();
     let Some(it) = r
         .items
         .with_untracked(|v| v.iter().find(|i| i.uid == uid).map(|i| i.it.clone()))

@@ -24,6 +24,8 @@ use state::RCtx;
 pub fn RefineLab() -> impl IntoView {
     let ctx = provide_workspace();
     let r = RCtx::new(ctx);
+    // The lab's state reaches its panels by context, as the shared services do.
+    provide_context(r);
     // A version with a review saved in this browser shows it again (a reload keeps the review's progress).
     Effect::new(move |prev: Option<Option<String>>| {
         let cur = ctx.ws.with(|w| w.current.clone());
@@ -45,10 +47,10 @@ pub fn RefineLab() -> impl IntoView {
                 <ImportPanel />
             </details>
             <ConnectionPanel heading="Connect to a model" />
-            <reflect::SetupPanel r=r />
-            <reflect::ReflectPanel r=r />
-            <review::ReviewPanel r=r />
-            <rubric::RubricPanel r=r />
+            <reflect::SetupPanel />
+            <reflect::ReflectPanel />
+            <review::ReviewPanel />
+            <rubric::RubricPanel />
         </LabPage>
     }
 }

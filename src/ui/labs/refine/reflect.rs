@@ -22,7 +22,8 @@ use crate::web::llm::{stream, Abort, CallError, Server};
 
 /// The rows, the mode, the prompts and the options.
 #[component]
-pub fn SetupPanel(r: RCtx) -> impl IntoView {
+pub fn SetupPanel() -> impl IntoView {
+    let r = expect_context::<RCtx>();
     let errors = Memo::new(move |_| r.prompts.with(|p| p.validate().err().unwrap_or_default()));
     let prompt_field = move |id: &'static str,
                              field: &'static str,
@@ -353,7 +354,8 @@ pub fn progress_view(r: RCtx, what: &'static str, unit: &'static str) -> impl In
 
 /// The Reflect button, progress, per-row results and the code bridge.
 #[component]
-pub fn ReflectPanel(r: RCtx) -> impl IntoView {
+pub fn ReflectPanel() -> impl IntoView {
+    let r = expect_context::<RCtx>();
     let reflect = move |_| {
         if r.busy() {
             return;

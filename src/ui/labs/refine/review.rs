@@ -14,7 +14,8 @@ use crate::ui::services::workspace::{derive, Notice};
 use crate::ui::widgets::checkbox::Checkbox;
 
 #[component]
-pub fn ReviewPanel(r: RCtx) -> impl IntoView {
+pub fn ReviewPanel() -> impl IntoView {
+    let r = expect_context::<RCtx>();
     let visible = move || {
         let (changed, failed) = (r.only_changed.get(), r.only_failed.get());
         r.items.with(|v| {
@@ -66,7 +67,7 @@ pub fn ReviewPanel(r: RCtx) -> impl IntoView {
                 <p class="hint">"Nothing to review yet: reflect on some rows above."</p>
             </Show>
             <ol class="review-cards" aria-label="Refined rows">
-                <For each=visible key=|uid| *uid children=move |uid| view! { <Card r=r uid=uid /> } />
+                <For each=visible key=|uid| *uid children=move |uid| view! { <Card uid=uid /> } />
             </ol>
             <div class="buttons left">
                 <button type="button" class="primary" on:click=make

@@ -235,7 +235,8 @@ fn summary_view(s: &RubricSummary) -> impl IntoView {
 }
 
 #[component]
-pub fn RubricPanel(r: RCtx) -> impl IntoView {
+pub fn RubricPanel() -> impl IntoView {
+    let r = expect_context::<RCtx>();
     let summary = Memo::new(move |_| {
         r.scored.with(|s| {
             s.as_ref()

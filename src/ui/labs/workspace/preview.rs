@@ -142,7 +142,7 @@ pub fn PreviewPanel() -> impl IntoView {
             </p>
             <RowsTable page_rows=Signal::derive(page_rows) editing=editing edit_msg=edit_msg />
             <Pager page=page per_page=per_page pages=Signal::derive(pages) />
-            {move || editing.get().map(|i| view! { <RowEditor ctx=ctx index=i editing=editing msg=edit_msg /> })}
+            {move || editing.get().map(|i| view! { <RowEditor index=i editing=editing msg=edit_msg /> })}
             <Outcome msg=edit_msg />
         </Section>
     }
@@ -151,11 +151,11 @@ pub fn PreviewPanel() -> impl IntoView {
 /// Edits one row; saving makes an `edit` version, removing a `remove` version.
 #[component]
 fn RowEditor(
-    ctx: Ctx,
     index: usize,
     editing: RwSignal<Option<usize>>,
     msg: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
+    let ctx = use_workspace();
     let Some(row) = ctx.rows.with_untracked(|r| r.get(index).cloned()) else {
         return ().into_any();
     };

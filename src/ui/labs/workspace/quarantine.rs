@@ -90,7 +90,7 @@ pub fn QuarantinePanel() -> impl IntoView {
             .enumerate()
             .skip(p * PER_PAGE)
             .take(PER_PAGE)
-            .map(|(k, item)| view! { <QuarantineItem ctx=ctx pos=k item=item.clone() msg=msg /> })
+            .map(|(k, item)| view! { <QuarantineItem pos=k item=item.clone() msg=msg /> })
             .collect_view()
     };
     let pages = move || count().div_ceil(PER_PAGE).max(1);
@@ -124,11 +124,11 @@ pub fn QuarantinePanel() -> impl IntoView {
 
 #[component]
 fn QuarantineItem(
-    ctx: Ctx,
     pos: usize,
     item: Quarantined,
     msg: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
+    let ctx = use_workspace();
     let values = FIELDS.map(|f| RwSignal::new(field_text(&item, f)));
     let confirm_discard = RwSignal::new(false);
     let label = format!(
