@@ -65,7 +65,8 @@ server_pid=$!
 
 url="http://127.0.0.1:$port/"
 deadline=$((SECONDS + LIMIT_MIN * 60))
-until node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.exit(/_bg\.wasm/.test(t) ? 0 : 1), () => process.exit(1))' "$url"; do
+# Served means the built page: its start-up script (written by the link-bundles hook) is linked.
+until node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.exit(/src="\.\/boot-[0-9a-f]+\.js"/.test(t) ? 0 : 1), () => process.exit(1))' "$url"; do
   if ! kill -0 "$server_pid" 2>/dev/null; then
     wait "$server_pid" && status=0 || status=$?
     tail -n 40 "$work/serve.log" >&2
