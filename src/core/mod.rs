@@ -1,5 +1,6 @@
 //! Pure, deterministic data engineering: data in, data out, no browser types.
 
+pub mod ab;
 pub mod archive;
 pub mod bundles;
 pub mod dataset;
