@@ -27,14 +27,14 @@
 mod arpa;
 mod count;
 
-use count::{Packing, Sentences, Vocab, BOS, EOS, UNK};
+use count::{Packing, Sentences, Vocab, BOS, EOS};
 use rustc_hash::FxHashMap;
 
 /// Highest order a model may have (the lab offers 3–5).
 pub const MAX_ORDER: usize = 5;
 
-/// Probability and backoff of one n-gram. While estimating they are linear (probability, γ); once trained,
-/// log10 of each, as in the ARPA file. The backoff is 0 (log10 1) where the n-gram is no context.
+/// log10 probability and log10 backoff of one n-gram, as in the ARPA file; the backoff is 0 (log10 1)
+/// where the n-gram is no context.
 #[derive(Clone, Copy, Debug, Default)]
 struct Entry {
     prob: f64,
@@ -188,8 +188,8 @@ impl ContextStat {
     /// γ, summed in KenLM's order (`AddRight`): D1·N1 + D2·N2 + D3·N3, then divided.
     fn gamma(&self, d: &[f64; 3]) -> f64 {
         let mut g = 0.0;
-        for i in 0..3 {
-            g += d[i] * f64::from(self.n[i]);
+        for (di, &ni) in d.iter().zip(&self.n) {
+            g += di * f64::from(ni);
         }
         g / self.denominator as f64
     }
@@ -207,66 +207,78 @@ fn discounted(a: u32, d: &[f64; 3]) -> f64 {
 }
 
 /// Steps 3 and 4 of the module doc: interpolated probabilities and backoffs from the adjusted counts,
-/// lowest order first (each order interpolates with the one below), then log10 of both.
+/// lowest order first (each order interpolates with the one below), then log10 of both, into the tables
+/// scoring looks n-grams up in. Each level is sorted, so a context's n-grams are one run of neighbours.
 fn estimate(
-    counts: &[FxHashMap<u128, u32>],
+    levels: &[count::Level],
     discounts: &[[f64; 3]],
     vocab_len: usize,
     pack: Packing,
 ) -> Vec<FxHashMap<u128, Entry>> {
     // |V|: dense indices minus <s> (words, </s>, <unk>).
     let uniform = 1.0 / (vocab_len - 1) as f64;
-    let mut levels: Vec<FxHashMap<u128, Entry>> = Vec::with_capacity(counts.len());
-    for (k, (level, d)) in counts.iter().zip(discounts).enumerate() {
-        let mut contexts: FxHashMap<u128, ContextStat> = FxHashMap::default();
-        for (&key, &a) in level {
-            let st = contexts.entry(key >> pack.bits).or_default();
-            st.denominator += u64::from(a);
-            if a > 0 {
-                st.n[a.min(3) as usize - 1] += 1;
-            }
-        }
-        let gammas: FxHashMap<u128, (f64, u64)> = contexts
-            .iter()
-            .map(|(&c, st)| (c, (st.gamma(d), st.denominator)))
-            .collect();
-        let suffix_mask = pack.mask(k);
-        let mut out = FxHashMap::with_capacity_and_hasher(level.len(), Default::default());
-        for (&key, &a) in level {
-            let (gamma, denominator) = gammas[&(key >> pack.bits)];
-            let lower = if k == 0 {
-                uniform
-            } else {
-                levels[k - 1][&(key & suffix_mask)].prob
-            };
-            let prob = if k == 0 && key == u128::from(BOS) {
-                // KenLM: "<s> has probability 1.0", so it can be scored without changing anything.
-                1.0
-            } else {
-                discounted(a, d) / denominator as f64 + gamma * lower
-            };
-            out.insert(key, Entry { prob, backoff: 1.0 });
-        }
-        if k > 0 {
-            // The contexts of this order are n-grams of the order below; their backoff is their γ.
-            let below = &mut levels[k - 1];
-            for (c, (gamma, _)) in gammas {
-                if let Some(e) = below.get_mut(&c) {
-                    e.backoff = gamma;
+    let mut probs: Vec<Vec<f64>> = Vec::with_capacity(levels.len());
+    let mut backoffs: Vec<Vec<f64>> = levels.iter().map(|l| vec![1.0; l.keys.len()]).collect();
+    for (k, (level, d)) in levels.iter().zip(discounts).enumerate() {
+        let mut prob = Vec::with_capacity(level.keys.len());
+        // The contexts of this order are n-grams of the order below, in the same sorted order.
+        let mut below = 0;
+        let mut start = 0;
+        while start < level.keys.len() {
+            let context = level.keys[start] >> pack.bits;
+            let mut end = start;
+            let mut st = ContextStat::default();
+            while end < level.keys.len() && level.keys[end] >> pack.bits == context {
+                let a = level.counts[end];
+                st.denominator += u64::from(a);
+                if a > 0 {
+                    st.n[a.min(3) as usize - 1] += 1;
                 }
+                end += 1;
             }
+            let gamma = st.gamma(d);
+            for i in start..end {
+                let p = if k == 0 && level.keys[i] == u128::from(BOS) {
+                    // KenLM: "<s> has probability 1.0", so it can be scored without changing anything.
+                    1.0
+                } else {
+                    let lower = if k == 0 {
+                        uniform
+                    } else {
+                        probs[k - 1][level.suffix[i] as usize]
+                    };
+                    discounted(level.counts[i], d) / st.denominator as f64 + gamma * lower
+                };
+                prob.push(p);
+            }
+            if k > 0 {
+                let keys = &levels[k - 1].keys;
+                while keys[below] != context {
+                    below += 1;
+                }
+                backoffs[k - 1][below] = gamma;
+            }
+            start = end;
         }
-        levels.push(out);
+        probs.push(prob);
     }
-    for level in &mut levels {
-        for e in level.values_mut() {
-            // interpolate.cc: "Correcting for numerical precision issues": log10 p is at most 0.
-            e.prob = e.prob.log10().min(0.0);
-            e.backoff = e.backoff.log10();
-        }
-    }
-    debug_assert!(levels[0].contains_key(&u128::from(UNK)));
     levels
+        .iter()
+        .zip(probs.iter().zip(&backoffs))
+        .map(|(level, (prob, backoff))| {
+            let mut table =
+                FxHashMap::with_capacity_and_hasher(level.keys.len(), Default::default());
+            for ((&key, &p), &b) in level.keys.iter().zip(prob).zip(backoff) {
+                // interpolate.cc: "Correcting for numerical precision issues": log10 p is at most 0.
+                let entry = Entry {
+                    prob: p.log10().min(0.0),
+                    backoff: b.log10(),
+                };
+                table.insert(key, entry);
+            }
+            table
+        })
+        .collect()
 }
 
 #[cfg(test)]

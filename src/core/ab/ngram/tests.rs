@@ -69,7 +69,7 @@ fn hand_worked_kenlm_toy0() {
         let sentences = Sentences::build(&[&s1, &s2], &m.vocab);
         count::adjusted_counts(&sentences, 3, m.pack)
     };
-    let a = |words: &[u32]| counts[words.len() - 1][&m.pack.pack(words)];
+    let a = |words: &[u32]| counts[words.len() - 1].count(m.pack.pack(words)).unwrap();
     let (da, db) = (m.vocab.get(A), m.vocab.get(B));
     assert_eq!(
         [a(&[da]), a(&[db]), a(&[EOS]), a(&[UNK]), a(&[BOS])],
