@@ -5,5 +5,6 @@
 
 pub mod compare;
 pub mod measure;
+pub mod ngram;
 pub mod plan;
 pub mod spec;
