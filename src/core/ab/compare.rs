@@ -330,8 +330,8 @@ pub fn compare(spec: &Spec, plan: &Plan, results: &[Option<ArmResult>]) -> Vec<C
 
 /// The decision table as Markdown (for a report or a pull request).
 pub fn table_markdown(spec: &Spec, rows: &[Comparison]) -> String {
-    let mut md = format!(
-        "| rung | against | what changed | bits/byte | Δ bits/byte (95% CI) | p | training tokens | Δ tokens | verdict | why |\n|---|---|---|---|---|---|---|---|---|---|\n"
+    let mut md = String::from(
+        "| rung | against | what changed | bits/byte | Δ bits/byte (95% CI) | p | training tokens | Δ tokens | verdict | why |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     for r in rows {

@@ -4,7 +4,9 @@
 //! under a rule fixed before the run, kept in an append-only log.
 
 pub mod compare;
+pub mod log;
 pub mod measure;
 pub mod ngram;
 pub mod plan;
+pub mod proxy;
 pub mod spec;
