@@ -186,6 +186,15 @@ impl Db {
         self.put_value(store, key, &value.into()).await
     }
 
+    /// Stores text under a new `key`; fails if the key is taken (for append-only stores: nothing is
+    /// ever overwritten, even by two tabs appending at once).
+    pub async fn add(&self, store: &str, key: &str, value: &str) -> Result<(), StoreError> {
+        let (tx, os) = self.store(store, true)?;
+        os.add_with_key(&value.into(), &key.into())
+            .map_err(classify)?;
+        committed(&tx).await
+    }
+
     /// Stores bytes under `key`.
     pub async fn put_bytes(&self, store: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.put_value(store, key, &Uint8Array::from(value).into())

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod clipboard;
 pub mod dataset_store;
 pub mod embed;
+pub mod experiment_log;
 pub mod fetch;
 pub mod files;
 pub mod idb;

@@ -10,6 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::ab::measure::ArmResult;
+use crate::core::ab::proxy::ArmJob;
 use crate::core::imdb::baseline::BaselineReport;
 use crate::core::imdb::jobs::PrepareSummary;
 use crate::core::imdb::logreg::Settings as LogRegSettings;
@@ -26,6 +28,10 @@ pub mod attach {
     pub const FILE: &str = "file";
     /// Files: a list of `Blob`s (page → worker) or transferred `Uint8Array`s (worker → page).
     pub const FILES: &str = "files";
+    /// An A/B arm's training rows, packed like [`ROWS`], a transferred `Uint8Array`.
+    pub const TRAIN: &str = "train";
+    /// The evaluation set's rows, packed like [`ROWS`], a transferred `Uint8Array`.
+    pub const EVAL: &str = "eval";
 }
 
 /// What the page asks a worker to do.
@@ -51,6 +57,9 @@ pub enum Request {
     /// Train and evaluate the baselines. Attachments: [`attach::FILES`], the three split CSVs as Blobs in
     /// the order of `imdb::prepare::SPLITS`.
     ImdbTrain { settings: LogRegSettings },
+    /// One A/B arm's proxy run. Attachments: [`attach::RANKS`] (its base encoding), [`attach::TRAIN`]
+    /// and [`attach::EVAL`].
+    AbArm { job: ArmJob },
 }
 
 /// What a worker says.
@@ -79,6 +88,7 @@ pub enum Answer {
     /// Attachments: [`attach::FILES`], the three CSVs as transferred buffers (train, validation, test).
     ImdbPrepared(Box<PrepareSummary>),
     ImdbTrained(Box<BaselineReport>),
+    AbArm(Box<ArmResult>),
 }
 
 impl Request {

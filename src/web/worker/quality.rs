@@ -3,12 +3,12 @@
 //! split the gates between two workers. Worker side: unpack, keep, run `core::quality::jobs::run`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use super::encoders;
 use super::pool;
 use super::serve::{Handled, Reporter};
 use super::transport::{get, now};
@@ -17,8 +17,6 @@ use crate::core::job::protocol::{attach, Answer, Request};
 use crate::core::job::JobResult;
 use crate::core::quality::jobs::{run as run_job, unpack_rows, Job, Outcome};
 use crate::core::quality::scorecard::{splits_at_whitespace, TokenCounter};
-use crate::core::tokenize::encodings::EncodingSpec;
-use crate::core::tokenize::Encoder;
 
 // ---------------------------------------------------------------------------------------------------------
 // Page side
@@ -118,8 +116,6 @@ async fn run_on(
 // Worker side
 
 thread_local! {
-    /// Encoders built in this worker, by encoding name, with their longest token in bytes.
-    static ENCODERS: RefCell<HashMap<String, (Encoder, usize)>> = RefCell::new(HashMap::new());
     /// The rows of the last job that came with a key, kept for the next job.
     static ROWS: RefCell<Option<(String, Rc<Vec<Record>>)>> = const { RefCell::new(None) };
 }
@@ -151,46 +147,23 @@ pub fn handle(job: Job, key: Option<String>, data: &JsValue, rep: &mut Reporter)
         _ => None,
     };
     let mut outcome = match encoding {
-        Some(name) => {
-            ensure_encoder(&name, get(data, attach::RANKS))?;
-            ENCODERS.with(|m| {
-                let mut m = m.borrow_mut();
-                let (enc, max) = m.get_mut(&name).expect("built above");
-                let max_token_bytes = *max;
-                let mut count = |s: &str| enc.count(s, false);
-                run_job(
-                    &job,
-                    &rows,
-                    Some(TokenCounter {
-                        count: &mut count,
-                        max_token_bytes,
-                        splits_at_whitespace: splits_at_whitespace(&name),
-                    }),
-                    &mut progress,
-                )
-            })?
-        }
+        Some(name) => encoders::with(&name, &get(data, attach::RANKS), |base| {
+            let max_token_bytes = base.max_token_bytes;
+            let mut count = |s: &str| base.encoder.count(s, false);
+            run_job(
+                &job,
+                &rows,
+                Some(TokenCounter {
+                    count: &mut count,
+                    max_token_bytes,
+                    splits_at_whitespace: splits_at_whitespace(&name),
+                }),
+                &mut progress,
+            )
+        })??,
         None => run_job(&job, &rows, None, &mut progress)?,
     };
     let t2 = now();
     outcome.set_millis(t2 - t0, t2 - t1);
     Ok((Answer::Quality(outcome), Vec::new(), Array::new()))
-}
-
-fn ensure_encoder(name: &str, ranks: JsValue) -> Result<(), String> {
-    if ENCODERS.with(|m| m.borrow().contains_key(name)) {
-        return Ok(());
-    }
-    let spec = EncodingSpec::by_name(name).ok_or_else(|| format!("Unknown encoding {name}."))?;
-    if ranks.is_undefined() || ranks.is_null() {
-        return Err(format!("The rank file of {name} did not reach the worker."));
-    }
-    let bytes = Uint8Array::new(&ranks).to_vec();
-    let enc = spec.build(&bytes)?;
-    let max = (0..enc.n_vocab() as u32)
-        .filter_map(|id| enc.token_bytes(id).map(<[u8]>::len))
-        .max()
-        .unwrap_or(1);
-    ENCODERS.with(|m| m.borrow_mut().insert(name.to_string(), (enc, max)));
-    Ok(())
 }
