@@ -12,9 +12,11 @@ use leptos::prelude::*;
 
 use crate::core::tokenize::bpe::EncodeJob;
 use crate::core::tokenize::display::{chars_per_token, chips, Chip};
+use crate::core::tokenize::extend::version::TokenizerVersion;
 use crate::core::tokenize::ranks::RankManifest;
 use crate::core::tokenize::{Encoder, EncodingSpec, Rank};
 use crate::web::fetch::fetch_bytes;
+use crate::web::storage;
 use crate::web::tick::{now_ms, yield_now, Slice};
 
 /// How many chips a column draws; counts always cover the whole text.
@@ -77,6 +79,8 @@ pub struct Loaded {
 thread_local! {
     static ENCODERS: RefCell<HashMap<&'static str, Loaded>> = RefCell::new(HashMap::new());
     static MANIFEST: RefCell<Option<Rc<RankManifest>>> = const { RefCell::new(None) };
+    /// Rank files fetched for workers ([`rank_bytes`]) but not parsed here.
+    static RANK_FILES: RefCell<HashMap<&'static str, Rc<Vec<u8>>>> = RefCell::new(HashMap::new());
 }
 
 /// Loads an encoding (once): fetch its rank file, check it against the manifest, parse it.
@@ -101,6 +105,24 @@ pub async fn load(spec: &'static EncodingSpec) -> Result<Loaded, String> {
     };
     ENCODERS.with(|e| e.borrow_mut().insert(spec.name, loaded.clone()));
     Ok(loaded)
+}
+
+/// An encoding's rank file (fetched once, checked against the manifest), for a worker to build the
+/// encoder itself: the page never parses it.
+pub async fn rank_bytes(spec: &'static EncodingSpec) -> Result<Rc<Vec<u8>>, String> {
+    if let Some(l) = ENCODERS.with(|e| e.borrow().get(spec.name).cloned()) {
+        return Ok(l.rank_file);
+    }
+    if let Some(b) = RANK_FILES.with(|r| r.borrow().get(spec.name).cloned()) {
+        return Ok(b);
+    }
+    let bytes = fetch_bytes(spec.file).await?;
+    if let Ok(m) = manifest().await {
+        m.verify(spec.file.trim_start_matches("ranks/"), &bytes)?;
+    }
+    let bytes = Rc::new(bytes);
+    RANK_FILES.with(|r| r.borrow_mut().insert(spec.name, bytes.clone()));
+    Ok(bytes)
 }
 
 /// Encodes `text` in ~12 ms slices, yielding to the browser between them. Returns None as soon as
@@ -204,4 +226,29 @@ pub async fn encode_column(
         millis,
     };
     col.outcome.set(Some(outcome));
+}
+
+const VERSIONS_KEY: &str = "datalab:tokenizer-versions";
+const CURRENT_KEY: &str = "datalab:tokenizer-current";
+
+/// Extended tokenizer versions saved in this browser (by the extend lab), newest first. Every lab that
+/// names a tokenizer version reads them here.
+pub fn load_versions() -> Vec<TokenizerVersion> {
+    storage::get(VERSIONS_KEY)
+        .and_then(|s| serde_json::from_str::<Vec<TokenizerVersion>>(&s).ok())
+        .unwrap_or_default()
+}
+
+/// The extension version the extend lab has current, if any.
+pub fn load_current() -> Option<String> {
+    storage::get(CURRENT_KEY).filter(|s| !s.is_empty())
+}
+
+/// Saves the versions and which is current; false when the browser refused.
+pub fn save_versions(versions: &[TokenizerVersion], current: Option<&str>) -> bool {
+    let ok = storage::set(
+        VERSIONS_KEY,
+        &serde_json::to_string(versions).unwrap_or_default(),
+    );
+    storage::set(CURRENT_KEY, current.unwrap_or("")) && ok
 }

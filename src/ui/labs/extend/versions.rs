@@ -8,31 +8,10 @@ use super::state::Ctx;
 use crate::core::tokenize::extend::version::{build, TokenizerVersion};
 use crate::core::tokenize::extend::{parse_terms, Mode};
 use crate::ui::design::Section;
+use crate::ui::services::tokenizer::save_versions as save;
+pub use crate::ui::services::tokenizer::{load_current, load_versions};
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::{download, read_chosen_text};
-use crate::web::storage;
-
-const VERSIONS_KEY: &str = "datalab:tokenizer-versions";
-const CURRENT_KEY: &str = "datalab:tokenizer-current";
-
-/// Versions saved in this browser, newest first.
-pub fn load_versions() -> Vec<TokenizerVersion> {
-    storage::get(VERSIONS_KEY)
-        .and_then(|s| serde_json::from_str::<Vec<TokenizerVersion>>(&s).ok())
-        .unwrap_or_default()
-}
-
-pub fn load_current() -> Option<String> {
-    storage::get(CURRENT_KEY).filter(|s| !s.is_empty())
-}
-
-fn save(versions: &[TokenizerVersion], current: Option<&str>) -> bool {
-    let ok = storage::set(
-        VERSIONS_KEY,
-        &serde_json::to_string(versions).unwrap_or_default(),
-    );
-    storage::set(CURRENT_KEY, current.unwrap_or("")) && ok
-}
 
 fn now_iso() -> String {
     js_sys::Date::new_0()

@@ -9,12 +9,9 @@ use leptos::prelude::*;
 use crate::core::dataset::record::Record;
 use crate::core::quality::dedup::{KeepPolicy, NearDupParams};
 use crate::core::quality::gates::GateConfig;
-use crate::core::quality::jobs::{
-    pack_rows, packed_len, DuplicateReport, Job, LeakageReport, Outcome,
-};
+use crate::core::quality::jobs::{DuplicateReport, Job, LeakageReport, Outcome};
 use crate::core::quality::scorecard::{merge_runs, GateRun};
-use crate::ui::jobs::{Slice, Ticket};
-use crate::ui::services::workspace::Ctx;
+use crate::ui::services::workspace::{packed_rows, Ctx};
 use crate::web::worker;
 
 /// Rows to look at, and why (what the student clicked).
@@ -75,28 +72,6 @@ impl QCtx {
     }
 }
 
-/// The rows packed for the worker ([`pack_rows`]) into a JS buffer, built in ~12 ms slices so the page
-/// keeps drawing; `None` if the job was cancelled meanwhile.
-async fn packed(job: Ticket, parts: &[&[Record]]) -> Option<js_sys::Uint8Array> {
-    let total: usize = parts.iter().map(|p| p.len()).sum();
-    let len: usize = parts.iter().map(|p| packed_len(p)).sum();
-    let out = js_sys::Uint8Array::new_with_length(len as u32);
-    let mut buf = Vec::with_capacity(1 << 20);
-    let (mut at, mut done) = (0u32, 0usize);
-    let mut slice = Slice::new();
-    for chunk in parts.iter().flat_map(|p| p.chunks(256)) {
-        buf.clear();
-        pack_rows(chunk, &mut buf);
-        out.subarray(at, at + buf.len() as u32).copy_from(&buf);
-        at += buf.len() as u32;
-        done += chunk.len();
-        job.slice(&mut slice, 0.05 * done as f64 / total.max(1) as f64)
-            .await
-            .ok()?;
-    }
-    Some(out)
-}
-
 /// Runs `job` over `rows` (one or more slices, taken as one list: no copy) in the background worker under the
 /// page's progress bar. Errors are shown to the
 /// student; `None` when it failed or was cancelled. A gate run over many rows is split between two workers
@@ -129,7 +104,7 @@ pub async fn run_job(
             let packed = if have {
                 None
             } else {
-                Some(packed(id, &[chunk]).await?)
+                Some(packed_rows(id, &[chunk]).await?)
             };
             packs.push(worker::quality::Rows { packed, key });
         }
@@ -146,7 +121,7 @@ pub async fn run_job(
                 Outcome::Gates(Box::new(merge_runs(runs)))
             })
     } else {
-        let rows = packed(id, rows).await?;
+        let rows = packed_rows(id, rows).await?;
         worker::quality::run(&job, rows, ranks, progress).await
     };
     if id.cancelled() {

@@ -240,17 +240,31 @@ fn delete_version(
         return;
     }
     confirm_delete.set(None);
-    let result = ctx
-        .ws
-        .try_update(|w| w.remove(&id))
-        .expect("the page is alive");
-    match result {
-        Err(e) => msg.set(Some(Err(e))),
-        Ok(()) => {
-            if selected.get_untracked().as_deref() == Some(id.as_str()) {
-                selected.set(None);
+    spawn_local(async move {
+        // A version an experiment names must stay, so the experiment can always be rerun.
+        if let Ok((log, _)) = crate::web::experiment_log::load().await {
+            let uses = crate::core::ab::log::referencing(&log, &id);
+            if !uses.is_empty() {
+                let list: Vec<String> = uses.iter().map(|n| format!("#{n}")).collect();
+                msg.set(Some(Err(format!(
+                    "Version {id} cannot be deleted: experiment log entr{} {} name{} it, and an experiment must stay reproducible.",
+                    if uses.len() == 1 { "y" } else { "ies" },
+                    list.join(", "),
+                    if uses.len() == 1 { "s" } else { "" }
+                ))));
+                return;
             }
-            spawn_local(async move {
+        }
+        let result = ctx
+            .ws
+            .try_update(|w| w.remove(&id))
+            .expect("the page is alive");
+        match result {
+            Err(e) => msg.set(Some(Err(e))),
+            Ok(()) => {
+                if selected.get_untracked().as_deref() == Some(id.as_str()) {
+                    selected.set(None);
+                }
                 if let Some(store) = ctx.store.get_value() {
                     if let Err(e) = store.delete_version(&id).await {
                         ctx.error(e.to_string());
@@ -261,7 +275,7 @@ fn delete_version(
                 });
                 save(ctx).await;
                 msg.set(Some(Ok(format!("Deleted version {id}."))));
-            });
+            }
         }
-    }
+    });
 }
