@@ -9,7 +9,7 @@
 //!
 //! Labs are grouped by what they share, so a student moving between neighbouring labs reuses a cached
 //! bundle: the tokenizer engine (workbench, extension), the dataset workspace and its versions (workspace,
-//! quality gates), the model connection (generation, reflection), and the IMDb pipeline.
+//! quality gates, A/B experiments), the model connection (generation, reflection), and the IMDb pipeline.
 
 use crate::core::labs::{resolve, LABS};
 
@@ -29,7 +29,7 @@ pub static BUNDLES: &[Bundle] = &[
     },
     Bundle {
         name: "data",
-        labs: &["workspace", "quality"],
+        labs: &["workspace", "quality", "ab"],
     },
     Bundle {
         name: "llm",

@@ -129,13 +129,19 @@ pub static LABS: &[Lab] = &[
         }),
     },
     Lab {
-        id: "experiments",
+        id: "ab",
         title: "A/B experiments",
         anchors: "ADDON-B-LAB-04",
         slides: "10, 20",
         summary: "Change one thing at a time and compare with intervals.",
-        built: false,
-        teaching: None,
+        built: true,
+        teaching: Some(Teaching {
+            lead: "Does the refined dataset help? Does the extended tokenizer? Set a baseline, a fixed evaluation set and a ladder of arms that each change one thing, train a small proxy model per arm here in the browser, and read a decision table with confidence intervals under a rule you fixed before the run.",
+            wisdom: "Controlled experiments are how data engineering becomes science.",
+            means: "An A/B experiment compares two versions that differ in exactly one thing, measured the same way on the same evaluation rows. The interval says how much the difference could be chance.",
+            matters: "Data and tokenizer changes are expensive to train on. A change that shows no measurable gain on a proxy, or costs more tokens than it saves, has not earned its place yet.",
+            mistake: "Changing the data and the tokenizer at once, comparing loss per token across tokenizers, or choosing the adoption threshold after seeing the numbers.",
+        }),
     },
     Lab {
         id: "imdb",
@@ -180,8 +186,9 @@ pub fn by_id(id: &str) -> Option<&'static Lab> {
     LABS.iter().find(|l| l.id == id)
 }
 
-/// Other names a URL may use for a lab's page: the baselines share the IMDb page (they train on its splits).
-pub static ALIASES: &[(&str, &str)] = &[("baselines", "imdb")];
+/// Other names a URL may use for a lab's page: the baselines share the IMDb page (they train on its splits),
+/// and the A/B lab was first listed as "experiments".
+pub static ALIASES: &[(&str, &str)] = &[("baselines", "imdb"), ("experiments", "ab")];
 
 /// Finds a built lab by id, falling back to the default.
 pub fn resolve(id: Option<&str>) -> &'static Lab {

@@ -1,5 +1,6 @@
 //! One folder per lab page.
 
+pub mod ab;
 pub mod extend;
 pub mod generate;
 pub mod imdb;

@@ -5,6 +5,7 @@ pub mod checkbox;
 pub mod code_bridge;
 pub mod histogram;
 pub mod import_panel;
+pub mod line_chart;
 pub mod llm_connection;
 pub mod outcome;
 pub mod progress;
