@@ -20,3 +20,5 @@ printf '\033[1;34m==>\033[0m %s\n' "quality: near-duplicates on 50,000 rows of ~
 node bench/quality-bench.mjs
 printf '\033[1;34m==>\033[0m %s\n' "IMDb: full-size synthetic archive to three CSVs, and the baselines, in Chromium vs the reference on this machine"
 node bench/imdb-bench.mjs
+printf '\033[1;34m==>\033[0m %s\n' "A/B proxy: 5,000 rows of ~1.5 KB + 500 evaluation rows, three tokenizers, lab in Chromium vs NLTK"
+node bench/ab-bench.mjs

@@ -5,7 +5,7 @@
 #
 #   scripts/setup.sh            Rust wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt
 #   scripts/setup.sh --browser  also Chromium + chromedriver (apt) and the browser-test npm packages
-#   scripts/setup.sh --bench    --browser, and Python datasketch (PyPI), the near-duplicate benchmark's baseline
+#   scripts/setup.sh --bench    --browser, and the benchmarks' Python peers from PyPI (datasketch, nltk, tiktoken)
 #
 # Every step checks its own result: a tool that installs but is not the one found on PATH afterwards (an
 # older copy earlier on PATH, say) stops the script with a message, rather than failing later in a build.
@@ -16,6 +16,8 @@ source "$(dirname "$0")/env.sh"
 TRUNK_VERSION="0.21.14"      # 0.22 needs a newer rustc than this machine has
 BINARYEN_VERSION="132.0.0"   # Debian's binaryen (108) builds a wasm that crashes at start-up: never use it
 DATASKETCH_VERSION="2.0.0"   # pinned: the README's near-duplicate baseline figure is for this version
+NLTK_VERSION="3.10.4"        # the A/B proxy benchmark's peer (nltk.lm)
+TIKTOKEN_VERSION="0.14.0"    # tokenizes that peer's rows, as the token fixtures were made
 MODE="${1:-}"
 case "$MODE" in
   "" | --browser | --bench) ;;
@@ -128,18 +130,22 @@ if [ "$MODE" = "--browser" ] || [ "$MODE" = "--bench" ]; then
   fi
 fi
 if [ "$MODE" = "--bench" ]; then
-  if python3 -c "import datasketch, sys; sys.exit(datasketch.__version__ != '$DATASKETCH_VERSION')" 2>/dev/null; then
-    say "datasketch $DATASKETCH_VERSION (Python): present"
-  else
+  # The benchmarks' Python peers, pinned: the README's figures are for these versions.
+  for pkg in "datasketch==$DATASKETCH_VERSION" "nltk==$NLTK_VERSION" "tiktoken==$TIKTOKEN_VERSION"; do
+    name=${pkg%%==*} version=${pkg##*==}
+    if python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('$name') != '$version')" 2>/dev/null; then
+      say "$name $version (Python): present"
+      continue
+    fi
     have python3 || apt_install python3
     python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
-    say "installing datasketch $DATASKETCH_VERSION from PyPI for the current user (pip install --user)"
+    say "installing $name $version from PyPI for the current user (pip install --user)"
     # --user leaves the system's packages alone; inside a virtualenv there is no user site, so plain.
     USER_FLAG=$(python3 -c 'import sys; print("" if sys.prefix != sys.base_prefix else "--user")')
     # Debian's own Python refuses pip outside a virtualenv (PEP 668, "externally-managed-environment")
     # unless told otherwise; a --user install writes only under ~/.local, never into the system's packages.
-    python3 -m pip install $USER_FLAG --quiet "datasketch==$DATASKETCH_VERSION" 2>/dev/null ||
-      python3 -m pip install $USER_FLAG --quiet --break-system-packages "datasketch==$DATASKETCH_VERSION"
-  fi
+    python3 -m pip install $USER_FLAG --quiet "$pkg" 2>/dev/null ||
+      python3 -m pip install $USER_FLAG --quiet --break-system-packages "$pkg"
+  done
 fi
 say "setup done"
