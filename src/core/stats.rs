@@ -179,6 +179,30 @@ pub fn bootstrap_mean_ci(values: &[f64], resamples: usize, seed: u64) -> Option<
     })
 }
 
+/// A 95% percentile-bootstrap interval for mean(`a`) − mean(`b`) of two independent samples (each
+/// resampled on its own): for the rubric scores of two arms, which judge different rows. `mean` is the
+/// observed difference. Deterministic per `seed`; `None` when either side is empty or not finite.
+pub fn bootstrap_diff_ci(a: &[f64], b: &[f64], resamples: usize, seed: u64) -> Option<Interval> {
+    if a.is_empty() || b.is_empty() || resamples == 0 {
+        return None;
+    }
+    if a.iter().chain(b).any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let mut rng = SplitMix64(seed);
+    let mut draw =
+        |v: &[f64]| (0..v.len()).map(|_| v[rng.below(v.len())]).sum::<f64>() / v.len() as f64;
+    let mut diffs: Vec<f64> = (0..resamples).map(|_| draw(a) - draw(b)).collect();
+    diffs.sort_by(f64::total_cmp);
+    Some(Interval {
+        mean: mean(a) - mean(b),
+        low: percentile(&diffs, 2.5),
+        high: percentile(&diffs, 97.5),
+        resamples,
+    })
+}
+
 /// A paired bootstrap of the difference between two arms on the same evaluation rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PairedDelta {
@@ -446,5 +470,20 @@ mod tests {
         assert_eq!(bootstrap_indices(200, 2000, 9).count(), 400_000);
         assert_eq!(paired_ratio_bootstrap(&d, &w[1..], 10, 1), None);
         assert_eq!(paired_ratio_bootstrap(&[], &[], 10, 1), None);
+    }
+
+    #[test]
+    fn unpaired_difference_interval() {
+        let a = [4.0, 5.0, 4.0, 5.0, 4.0, 5.0];
+        let b = [2.0, 3.0, 2.0, 3.0, 2.0, 3.0];
+        let ci = bootstrap_diff_ci(&a, &b, 2000, 5).unwrap();
+        assert_eq!(ci.mean, 2.0);
+        assert!(
+            ci.low > 1.0 && ci.high < 3.0 && ci.low <= 2.0 && 2.0 <= ci.high,
+            "{ci:?}"
+        );
+        let same = bootstrap_diff_ci(&[3.0; 5], &[3.0; 8], 100, 1).unwrap();
+        assert_eq!((same.low, same.high), (0.0, 0.0));
+        assert_eq!(bootstrap_diff_ci(&[], &a, 10, 1), None);
     }
 }

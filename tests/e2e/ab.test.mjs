@@ -13,24 +13,27 @@ import { fileURLToPath } from "node:url";
 import { serve } from "./lib/server.mjs";
 import { launch } from "./lib/browser.mjs";
 import { openPage, expectTestIds, testIdText } from "./lib/page.mjs";
+import { startStandin } from "./lib/ollama-standin.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
 const DIST = process.env.DATALAB_DIST || path.join(ROOT, "dist");
 const WAIT = 120_000;
 
-let server, browser, tmp;
+let server, browser, tmp, ollama;
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(DIST, "index.html")), `no build in ${DIST}: run trunk build --release`);
   server = await serve(DIST);
   browser = await launch();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "datalab-ab-"));
+  ollama = await startStandin();
 });
 
 after(async () => {
   await browser?.close();
   await server?.close();
+  await ollama?.close();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -244,6 +247,48 @@ test("bad specs name their field and keep what already ran", async () => {
   await box.fill(spec([], { eval: "" }));
   await button(page, "Load experiment").click();
   await problems.filter({ hasText: "eval: is empty" }).waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the optional rubric: the same judge, prompts and sample on every arm's rows, each dataset once", async () => {
+  const { page, errors } = await openPage(browser, server, "?lab=ab", "Experiment spec");
+  await loadAndRun(
+    page,
+    spec([
+      { name: "more", dataset: ids.more },
+      { name: "ext", dataset: ids.more, against: "more", tokenizer: { base: "gpt2", mode: "added", terms: ["kubectl"] } },
+    ]),
+  );
+  await page.getByTestId("ab-verdict-ext").waitFor({ timeout: WAIT });
+  await page.getByText("Optional: the same rubric on every arm").click();
+  const field = async (label, value) => {
+    const f = page.getByLabel(label, { exact: true });
+    await f.fill(String(value));
+    await f.dispatchEvent("change");
+  };
+  await field("Ollama endpoint", ollama.url);
+  await button(page, "Test connection").click();
+  await page.getByTestId("llm-status").filter({ hasText: "Connected" }).waitFor({ timeout: WAIT });
+  await field("Model", "llama3.2:latest");
+  await field("Rows judged per arm", 5);
+  const before = ollama.requests.length;
+  await button(page, "Score arms with the rubric").click();
+  await page.getByTestId("ab-rubric-ext").filter({ hasText: /\d/ }).waitFor({ timeout: WAIT });
+  const judged = ollama.requests.slice(before).filter((r) => r.path === "/api/chat" && r.body.format);
+  assert.equal(judged.length, 10, "5 rows of each of the two datasets (the tokenizer arm shares its rung's)");
+  for (const j of judged) {
+    assert.equal(j.body.options.temperature, 0);
+    assert.equal(j.body.options.seed, 123);
+  }
+  for (const name of ["baseline", "more", "ext"]) {
+    const m = (await testIdText(page, `ab-rubric-${name}`)).match(/^([\d.]+) \(([\d.]+) to ([\d.]+)\)$/);
+    assert.ok(m, `rubric cell of ${name}`);
+    const [mean, lo, hi] = m.slice(1).map(Number);
+    assert.ok(1 <= lo && lo <= mean && mean <= hi && hi <= 5, `${name}: ${m[0]}`);
+  }
+  assert.equal(await testIdText(page, "ab-rubric-delta-ext"), "+0.00 (0.00 to 0.00)");
+  assert.match(await testIdText(page, "ab-rubric-delta-more"), /^[+-]\d\.\d\d \(-?\d\.\d\d to -?\d\.\d\d\)$/);
   assert.deepEqual(errors, []);
   await page.close();
 });

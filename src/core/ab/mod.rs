@@ -9,4 +9,5 @@ pub mod measure;
 pub mod ngram;
 pub mod plan;
 pub mod proxy;
+pub mod rubric;
 pub mod spec;

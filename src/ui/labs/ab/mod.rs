@@ -4,6 +4,7 @@
 
 mod cost_panel;
 mod log_panel;
+mod rubric_panel;
 mod run;
 mod spec_panel;
 mod state;
@@ -33,6 +34,7 @@ pub fn AbLab() -> impl IntoView {
             <run::RunPanel />
             <table::TablePanel />
             <cost_panel::CostPanel />
+            <rubric_panel::RubricPanel />
             <log_panel::LogPanel />
         </LabPage>
     }
