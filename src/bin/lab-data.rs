@@ -1,15 +1,13 @@
-//! The dataset bundle: the workspace, the quality gates and the A/B experiments, which share the workspace's
-//! versions and store.
+//! The dataset bundle: the workspace and the quality gates, which share the workspace's versions and store.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use datalab::ui::labs::{ab::AbLab, quality::QualityLab, workspace::WorkspaceLab};
+    use datalab::ui::labs::{quality::QualityLab, workspace::WorkspaceLab};
     use leptos::prelude::*;
     datalab::ui::app::start("data", |lab, _embed| {
         Some(match lab.id {
             "workspace" => view! { <WorkspaceLab /> }.into_any(),
             "quality" => view! { <QualityLab /> }.into_any(),
-            "ab" => view! { <AbLab /> }.into_any(),
             _ => return None,
         })
     });

@@ -9,7 +9,8 @@
 //!
 //! Labs are grouped by what they share, so a student moving between neighbouring labs reuses a cached
 //! bundle: the tokenizer engine (workbench, extension), the dataset workspace and its versions (workspace,
-//! quality gates, A/B experiments), the model connection (generation, reflection), and the IMDb pipeline.
+//! quality gates), the model connection (generation, reflection), and the IMDb pipeline. The A/B lab, which
+//! needs both the workspace and the model connection, has a bundle of its own rather than growing either.
 
 use crate::core::labs::{resolve, LABS};
 
@@ -29,7 +30,7 @@ pub static BUNDLES: &[Bundle] = &[
     },
     Bundle {
         name: "data",
-        labs: &["workspace", "quality", "ab"],
+        labs: &["workspace", "quality"],
     },
     Bundle {
         name: "llm",
@@ -38,6 +39,10 @@ pub static BUNDLES: &[Bundle] = &[
     Bundle {
         name: "imdb",
         labs: &["imdb"],
+    },
+    Bundle {
+        name: "ab",
+        labs: &["ab"],
     },
 ];
 

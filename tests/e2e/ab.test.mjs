@@ -206,6 +206,14 @@ test("a ladder runs in the worker: adopt, identical, refused, leakage, tokenizer
   );
   assert.equal(num(await testIdText(page, "ab-delta-more")), d, "identical inputs give identical numbers");
 
+  // Changing the rule after the run is logged at once; the verdicts stand as decided.
+  const gain = page.getByLabel("Smallest gain worth having (bits/byte)");
+  await gain.fill("0.5");
+  await gain.dispatchEvent("change");
+  await expectTestIds(page, { "ab-log-count": "3 entries" }, WAIT);
+  await page.getByText("rule changed after entry #2: smallest gain 0.01 → 0.5").waitFor();
+  assert.equal(await testIdText(page, "ab-verdict-more"), "adopt", "the run's verdict stands");
+
   // The learning-curve chart and the cost table are drawn.
   await page.getByRole("img", { name: /Learning curves/ }).waitFor();
   assert.deepEqual([...setupErrors, ...errors], []);

@@ -26,6 +26,8 @@ const LABS = [
   ["?lab=refine", "llm", "Refine by reflection"],
   ["?lab=imdb", "imdb", "IMDb bootstrap & baselines"],
   ["?lab=baselines", "imdb", "IMDb bootstrap & baselines"],
+  ["?lab=ab", "ab", "A/B experiments"],
+  ["?lab=experiments", "ab", "A/B experiments"],
   ["?lab=drills", "tokens", "Tokenizer workbench"],
 ];
 

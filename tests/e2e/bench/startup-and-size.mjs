@@ -57,6 +57,7 @@ const LABS = [
   ["generate", "?lab=generate", "llm", "Generate with Ollama (Magpie)"],
   ["refine", "?lab=refine", "llm", "Refine by reflection"],
   ["imdb", "?lab=imdb", "imdb", "IMDb bootstrap & baselines"],
+  ["ab", "?lab=ab", "ab", "A/B experiments"],
 ];
 const loads = [];
 for (const [id, query, bundle, title] of LABS) {

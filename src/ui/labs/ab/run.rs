@@ -155,11 +155,9 @@ async fn run_experiment(ab: AbCtx) {
     });
 }
 
-/// Writes a rule change after a run to the log (the run's verdicts stand as decided).
-async fn log_rule_change(ab: AbCtx) {
-    let Some((from, to)) = ab.rule_changed_since_run() else {
-        return;
-    };
+/// Writes a rule change after a run to the log at once (the run's verdicts stand as decided): from the
+/// rule last recorded for that run — the run's own, or the last change logged after it — to the rule now.
+pub async fn log_rule_change(ab: AbCtx) {
     let Some(after) = ab.run.with_untracked(|r| {
         r.as_ref().and_then(|r| r.entry).and_then(|n| {
             ab.log
@@ -168,6 +166,16 @@ async fn log_rule_change(ab: AbCtx) {
     }) else {
         return;
     };
+    let to = ab.spec.with_untracked(|s| s.rule);
+    let from = ab.log.with_untracked(|l| {
+        l.iter()
+            .rev()
+            .find(|e| e.n >= after.n && e.spec == after.spec)
+            .map_or(after.inputs.rule, |e| e.inputs.rule)
+    });
+    if from == to {
+        return;
+    }
     let n = ab.log.with_untracked(|l| l.last().map_or(1, |e| e.n + 1));
     let entry = rule_change_entry(n, &now_iso(), &after, from, to);
     match experiment_log::append(&entry).await {
@@ -186,10 +194,7 @@ pub fn RunPanel() -> impl IntoView {
         if ab.ws.jobs.is_busy_now() {
             return;
         }
-        spawn_local(async move {
-            log_rule_change(ab).await;
-            run_experiment(ab).await;
-        });
+        spawn_local(run_experiment(ab));
     };
     view! {
         <Section title="Run" heading_id="ab-run">
@@ -201,7 +206,7 @@ pub fn RunPanel() -> impl IntoView {
             {move || ab.rule_changed_since_run().map(|(a, b)| view! {
                 <p class="note" role="status">
                     {format!(
-                        "The rule changed since the last run (smallest gain {} → {}, cost growth {}% → {}%). The table below was decided under the old rule; the change is logged when you run again.",
+                        "The rule changed after the last run (smallest gain {} → {}, cost growth {}% → {}%), and the change is in the log. The table below stands as decided under the rule set before that run; run again to decide under the new one.",
                         a.min_gain, b.min_gain, a.max_cost_growth, b.max_cost_growth
                     )}
                 </p>

@@ -282,7 +282,9 @@ fn RuleEditor() -> impl IntoView {
                     prop:value=move || ab.spec.with(|s| get(s).to_string())
                     on:change=move |ev| {
                         if let Ok(v) = event_target_value(&ev).parse::<f64>() {
-                            ab.spec.update(|s| put(s, v))
+                            ab.spec.update(|s| put(s, v));
+                            // A rule changed after a run is logged at once.
+                            leptos::task::spawn_local(super::run::log_rule_change(ab));
                         }
                     } />
             </label>

@@ -1,0 +1,19 @@
+//! The A/B experiments bundle: its own, because it reads the workspace's versions *and* talks to a model
+//! (the optional rubric) — joined to either group it would make that group's every page fetch both.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    use datalab::ui::labs::ab::AbLab;
+    use leptos::prelude::*;
+    datalab::ui::app::start("ab", |lab, _embed| {
+        Some(match lab.id {
+            "ab" => view! { <AbLab /> }.into_any(),
+            _ => return None,
+        })
+    });
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    datalab::native_main();
+}
