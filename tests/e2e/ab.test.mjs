@@ -3,7 +3,8 @@
 // contract's test ids and what must hold whatever the numbers: more in-domain data lowers bits per byte
 // and is adopted, the same rows in another order give Δ 0 and "inconclusive", two changes at once are
 // refused, leaked evaluation rows are counted, bad specs name their field, a rerun reproduces its log
-// entry, and a version the log names cannot be deleted.
+// entry, a rule changed afterwards is logged, a version the log names cannot be deleted, the optional
+// rubric against the Ollama stand-in, and Cancel.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -297,6 +298,34 @@ test("the optional rubric: the same judge, prompts and sample on every arm's row
   }
   assert.equal(await testIdText(page, "ab-rubric-delta-ext"), "+0.00 (0.00 to 0.00)");
   assert.match(await testIdText(page, "ab-rubric-delta-more"), /^[+-]\d\.\d\d \(-?\d\.\d\d to -?\d\.\d\d\)$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("Cancel ends a running experiment in the worker: nothing is logged or shown, and the next run works", async () => {
+  const ws = await openPage(browser, server, "?lab=workspace", "Import dataset");
+  await ws.page.getByTestId("save-state").filter({ hasText: "All versions are saved" }).waitFor({ timeout: WAIT });
+  const big = await importVersion(ws.page, "big.json", rows(6000, 9));
+  await ws.page.close();
+  const { page, errors } = await openPage(browser, server, "?lab=ab", "Experiment spec");
+  const logged = await testIdText(page, "ab-log-count");
+  await page.getByLabel("Experiment spec").fill(
+    spec([{ name: "o200k", tokenizer: "o200k_base" }], { baseline: { dataset: big, tokenizer: "gpt2" } }),
+  );
+  await button(page, "Load experiment").click();
+  await button(page, "Run experiment").click();
+  await page.locator(".busy").getByText(/Training the 3-gram model|Tokenizing/).first().waitFor({ timeout: WAIT });
+  await page.locator(".busy").getByRole("button", { name: "Cancel" }).click();
+  await page.getByText("Cancelled; nothing was changed.").first().waitFor();
+  await page.waitForTimeout(500);
+  assert.equal(await page.getByTestId("ab-verdict-o200k").count(), 0, "no table from a cancelled run");
+  assert.equal(await testIdText(page, "ab-log-count"), logged, "a cancelled run is not logged");
+  // The next run starts a fresh worker and finishes.
+  await page.getByLabel("Experiment spec").fill(spec([{ name: "more", dataset: ids.more }]));
+  await button(page, "Load experiment").click();
+  await button(page, "Run experiment").click();
+  await page.getByTestId("ab-verdict-more").waitFor({ timeout: WAIT });
+  assert.equal(await testIdText(page, "ab-verdict-more"), "adopt");
   assert.deepEqual(errors, []);
   await page.close();
 });
