@@ -130,12 +130,28 @@ impl Verdict {
     }
 }
 
+/// A difference in bits per byte as the lab writes it: four decimals, or two significant digits when it is
+/// smaller than that shows (a tokenizer arm's Δ can be a few millionths), so a non-zero difference never
+/// reads as "-0.0000". Parses back as a number.
+pub fn bits_text(x: f64, signed: bool) -> String {
+    match (x == 0.0 || x.abs() >= 0.0005, signed) {
+        (true, true) => format!("{x:+.4}"),
+        (true, false) => format!("{x:.4}"),
+        (false, true) => format!("{x:+.1e}"),
+        (false, false) => format!("{x:.1e}"),
+    }
+}
+
 /// The rule applied to a difference (bits per byte, negative = better) and the growth of the training
 /// tokens (percent): adopt when the whole interval is better by at least the smallest gain worth having
 /// and the cost grows no more than allowed; reject when the whole interval is worse; otherwise
 /// inconclusive. The reason says which.
 pub fn decide(d: &PairedDelta, cost_growth: f64, rule: &Rule) -> (Verdict, String) {
-    let ci = format!("95% interval {:+.4} to {:+.4}", d.low, d.high);
+    let ci = format!(
+        "95% interval {} to {}",
+        bits_text(d.low, true),
+        bits_text(d.high, true)
+    );
     if d.low > 0.0 {
         return (
             Verdict::Reject,
@@ -170,8 +186,8 @@ pub fn decide(d: &PairedDelta, cost_growth: f64, rule: &Rule) -> (Verdict, Strin
         )
     } else {
         format!(
-            "the {ci} includes 0: no difference shown. This evaluation set detects differences of about {:.4} bits/byte or more.",
-            d.detectable
+            "the {ci} includes 0: no difference shown. This evaluation set detects differences of about {} bits/byte or more.",
+            bits_text(d.detectable, false)
         )
     };
     (Verdict::Inconclusive, why)
@@ -358,7 +374,11 @@ pub fn table_markdown(spec: &Spec, rows: &[Comparison]) -> String {
                 &r.against
             }),
             cell(&r.change.describe()),
-            r.verdict.word(),
+            if r.change == Change::Baseline {
+                "—"
+            } else {
+                r.verdict.word()
+            },
             cell(&why)
         ));
     }
@@ -402,6 +422,16 @@ mod tests {
         assert!((s.ks - 0.5).abs() < 1e-12);
         assert!((s.emd - 2.0 / 3.0).abs() < 1e-12, "{s:?}");
         assert_eq!(shift(&[5, 5], &[5]), Shift::default());
+    }
+
+    #[test]
+    fn small_differences_never_read_as_zero() {
+        assert_eq!(bits_text(-0.0168, true), "-0.0168");
+        assert_eq!(bits_text(0.0, true), "+0.0000");
+        assert_eq!(bits_text(0.0, false), "0.0000");
+        assert_eq!(bits_text(-0.000014, true), "-1.4e-5");
+        assert_eq!(bits_text(0.000014, false), "1.4e-5");
+        assert_eq!("-1.4e-5".parse::<f64>().unwrap(), -0.000014);
     }
 
     #[test]

@@ -5,37 +5,47 @@
 use leptos::prelude::*;
 
 use super::state::AbCtx;
-use crate::core::ab::compare::{table_markdown, Comparison, Verdict};
+use crate::core::ab::compare::{bits_text, table_markdown, Comparison, Verdict};
+use crate::core::ab::plan::Change;
 use crate::ui::design::Section;
 use crate::web::files::download;
 
 fn row(c: Comparison) -> impl IntoView {
     let name = c.name.clone();
     let tid = |what: &str| format!("ab-{what}-{name}");
+    let baseline = c.change == Change::Baseline;
     let verdict = c.verdict.word();
     let bpb = c.bits_per_byte.map(|b| format!("{b:.4}"));
     let delta = c.delta;
     let tokens = c.cost.as_ref().map(|c| c.tokens);
     let growth = c.cost_growth;
     view! {
-        <tr class=format!("verdict-{verdict}")>
+        <tr class=format!("rung verdict-{verdict}")>
             <th scope="row">{c.name.clone()}</th>
             <td>{if c.against.is_empty() { "—".to_string() } else { c.against.clone() }}</td>
             <td>{c.change.describe()}</td>
             <td class="num" data-testid=tid("bpb")>{bpb.unwrap_or_else(|| "—".into())}</td>
             {match delta {
                 Some(d) => view! {
-                    <td class="num" data-testid=tid("delta")>{format!("{:+.4}", d.delta)}</td>
-                    <td class="num" data-testid=tid("ci")>{format!("{:.4} to {:.4}", d.low, d.high)}</td>
+                    <td class="num" data-testid=tid("delta")>{bits_text(d.delta, true)}</td>
+                    <td class="num" data-testid=tid("ci")>{format!("{} to {}", bits_text(d.low, false), bits_text(d.high, false))}</td>
                     <td class="num">{format!("{:.3}", d.p_value)}</td>
                 }.into_any(),
                 None => view! { <td>"—"</td><td>"—"</td><td>"—"</td> }.into_any(),
             }}
             <td class="num" data-testid=tokens.map(|_| tid("tokens"))>{tokens.map_or("—".into(), |t| t.to_string())}</td>
             <td class="num">{growth.map_or("—".into(), |g| format!("{g:+.1}%"))}</td>
-            <td><span class=format!("badge {verdict}") data-testid=tid("verdict")>{verdict}</span></td>
-            <td class="why">
-                {c.why.clone()}
+            <td>
+                {if baseline {
+                    view! { <span class="badge">"baseline"</span> }.into_any()
+                } else {
+                    view! { <span class=format!("badge {verdict}") data-testid=tid("verdict")>{verdict}</span> }.into_any()
+                }}
+            </td>
+        </tr>
+        <tr class="why-row">
+            <td colspan="10">
+                <span class="why-label">"Why: "</span>{c.why.clone()}
                 {(!c.flags.is_empty()).then(|| view! {
                     <ul class="flags">{c.flags.iter().map(|f| view! { <li>"⚠ " {f.clone()}</li> }).collect_view()}</ul>
                 })}
@@ -96,13 +106,13 @@ pub fn TablePanel() -> impl IntoView {
                                     <th scope="col">"Rung"</th><th scope="col">"Against"</th><th scope="col">"What changed"</th>
                                     <th scope="col">"Bits/byte"</th><th scope="col">"Δ bits/byte"</th><th scope="col">"95% interval"</th>
                                     <th scope="col">"p"</th><th scope="col">"Training tokens"</th><th scope="col">"Δ tokens"</th>
-                                    <th scope="col">"Verdict"</th><th scope="col">"Why"</th>
+                                    <th scope="col">"Verdict"</th>
                                 </tr></thead>
                                 <tbody>{run.table.iter().cloned().map(row).collect_view()}</tbody>
                             </table>
                         </div>
                         {
-                            let power: Vec<String> = run.table.iter().filter_map(|c| c.delta.map(|d| format!("{} {:.4}", c.name, d.detectable))).collect();
+                            let power: Vec<String> = run.table.iter().filter_map(|c| c.delta.map(|d| format!("{} {}", c.name, bits_text(d.detectable, false)))).collect();
                             (!power.is_empty()).then(|| view! {
                                 <p class="hint" data-testid="ab-power">{format!(
                                     "With this evaluation set, differences smaller than these (bits/byte) are not detectable with 80% power at the 5% level: {}. A larger evaluation set narrows them.",
