@@ -308,6 +308,8 @@ test("Cancel ends a running experiment in the worker: nothing is logged or shown
   const big = await importVersion(ws.page, "big.json", rows(6000, 9));
   await ws.page.close();
   const { page, errors } = await openPage(browser, server, "?lab=ab", "Experiment spec");
+  // The log is read from IndexedDB after the page draws; the earlier tests left entries in it.
+  await page.getByTestId("ab-log-count").filter({ hasText: /entries/ }).waitFor({ timeout: WAIT });
   const logged = await testIdText(page, "ab-log-count");
   await page.getByLabel("Experiment spec").fill(
     spec([{ name: "o200k", tokenizer: "o200k_base" }], { baseline: { dataset: big, tokenizer: "gpt2" } }),
