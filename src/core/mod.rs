@@ -4,6 +4,7 @@ pub mod ab;
 pub mod archive;
 pub mod bundles;
 pub mod dataset;
+pub mod drills;
 pub mod imdb;
 pub mod job;
 pub mod labs;

@@ -2,6 +2,7 @@
 //! quarantine, canonical content ids, and diffs between versions.
 
 pub mod content;
+pub mod contract;
 pub mod diff;
 pub mod importer;
 pub mod parse;

@@ -1,0 +1,1 @@
+//! TODO(helper): the schema contract and field mapping.
