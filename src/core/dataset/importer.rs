@@ -4,6 +4,7 @@
 //! [`ImportJob::progress`] and can drop the job to cancel (nothing is kept from a cancelled import).
 
 use super::content::ContentHasher;
+use super::contract::{Contract, ContractCheck, Violation};
 use super::parse::{detect, CsvMapping, Format, ImportError, RawRow, RowReader};
 use super::record::Record;
 use super::validate::{validate, Issue, Quarantined, Schema, SchemaBuilder};
@@ -24,6 +25,8 @@ pub struct Imported {
     pub schema: Schema,
     /// [`super::content::content_hash`] of `records`.
     pub content_hash: String,
+    /// How the rows break the contract the import was checked against (empty without a contract).
+    pub violations: Vec<Violation>,
 }
 
 /// An import in progress.
@@ -34,6 +37,7 @@ pub struct ImportJob {
     out: Imported,
     schema: SchemaBuilder,
     hasher: ContentHasher,
+    contract: Option<ContractCheck>,
     done: bool,
 }
 
@@ -70,11 +74,21 @@ impl ImportJob {
                 warnings: Vec::new(),
                 schema: Schema::new(),
                 content_hash: String::new(),
+                violations: Vec::new(),
             },
             schema: SchemaBuilder::default(),
             hasher: ContentHasher::default(),
+            contract: None,
             done: false,
         })
+    }
+
+    /// Checks every row against `contract` too (the contract pinned on the lineage the file is imported
+    /// into): violations are named per field in [`Imported::violations`]. Rows are still validated and
+    /// imported as usual — the contract reports, the schema decides.
+    pub fn with_contract(mut self, contract: Contract) -> Self {
+        self.contract = Some(ContractCheck::new(&contract));
+        self
     }
 
     /// Reads, validates and hashes about `budget` more bytes; `Ok(true)` when the whole text is done.
@@ -85,6 +99,9 @@ impl ImportJob {
         }
         let done = self.reader.read(&self.text, &mut self.batch, budget)?;
         self.schema.add(&self.batch);
+        if let Some(c) = &mut self.contract {
+            c.add(&self.batch);
+        }
         let v = validate(std::mem::take(&mut self.batch), &self.out.source);
         for r in &v.records {
             self.hasher
@@ -116,6 +133,9 @@ impl ImportJob {
         debug_assert!(self.done, "finish() before the import is done");
         self.out.schema = self.schema.finish();
         self.out.content_hash = self.hasher.finish();
+        if let Some(c) = self.contract.take() {
+            self.out.violations = c.finish();
+        }
         self.out
     }
 }
@@ -169,6 +189,34 @@ mod tests {
                 r.output.as_str()
             ]))
         );
+    }
+
+    #[test]
+    fn a_sliced_import_checks_the_contract_as_one_check_would() {
+        let text: String = (0..40)
+            .map(|i| {
+                if i % 3 == 0 {
+                    format!("{{\"instruction\": \"q{i}\", \"response\": \"a\", \"tag\": {i}}}\n")
+                } else {
+                    format!("{{\"instruction\": \"q{i}\", \"output\": \"a\"}}\n")
+                }
+            })
+            .collect();
+        let c = Contract::record();
+        let rows = parse_rows(&text, Format::Jsonl, &CsvMapping::default()).unwrap();
+        let whole = super::super::contract::check(&c, &rows);
+        let mut job = ImportJob::new(text.clone(), "f.jsonl", None, &CsvMapping::default())
+            .unwrap()
+            .with_contract(c);
+        while !job.step(50).unwrap() {}
+        let out = job.finish();
+        assert_eq!(out.violations, whole);
+        let missing = out.violations.iter().find(|v| v.field == "output").unwrap();
+        assert_eq!((missing.code.as_str(), missing.rows), ("missing", 14));
+        assert_eq!(missing.lines, vec![1, 4, 7, 10, 13, 16, 19, 22, 25, 28]);
+        let plain = import_text(text, "f.jsonl", None, &CsvMapping::default()).unwrap();
+        assert!(plain.violations.is_empty(), "no contract, no violations");
+        assert_eq!(plain.records, out.records);
     }
 
     #[test]

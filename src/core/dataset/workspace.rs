@@ -193,6 +193,17 @@ impl Workspace {
         self.current.as_deref().and_then(|c| self.get(c))
     }
 
+    /// The schema contract pinned on `id`'s lineage — by the nearest version (itself or an ancestor) whose
+    /// parameters carry one — and that version's id.
+    pub fn contract_of(&self, id: &str) -> Option<(String, super::contract::Contract)> {
+        self.lineage(id).into_iter().rev().find_map(|v| {
+            v.params
+                .get("contract")
+                .and_then(|c| serde_json::from_value(c.clone()).ok())
+                .map(|c| (v.id.clone(), c))
+        })
+    }
+
     /// Versions made from `id`.
     pub fn children(&self, id: &str) -> Vec<&DatasetVersion> {
         self.versions
@@ -460,6 +471,34 @@ mod tests {
             note: "",
             schema: None,
         }
+    }
+
+    #[test]
+    fn the_nearest_contract_on_the_lineage_counts() {
+        use super::super::contract::Contract;
+        let mut ws = Workspace::default();
+        let a = vec![rec("a", "1", 1), rec("b", "2", 2)];
+        let v1 = ws.add(&a, t("import"));
+        assert!(ws.contract_of(&v1.id).is_none());
+        let mut strict = Contract::record();
+        let pin = |c: &Contract| Transform {
+            params: serde_json::json!({ "contract": c }),
+            ..t("contract")
+        };
+        let v2 = ws.add(&a, pin(&strict));
+        let v3 = ws.add(&a[..1], t("filter"));
+        assert_eq!(
+            ws.contract_of(&v3.id),
+            Some((v2.id.clone(), strict.clone()))
+        );
+        strict.closed = false;
+        let v4 = ws.add(&a[..1], pin(&strict));
+        let v5 = ws.add(&a[..1], t("edit"));
+        assert_eq!(ws.contract_of(&v5.id), Some((v4.id, strict)));
+        assert!(
+            ws.contract_of(&v1.id).is_none(),
+            "a contract binds what comes after it"
+        );
     }
 
     #[test]
