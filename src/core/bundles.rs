@@ -10,7 +10,8 @@
 //! Labs are grouped by what they share, so a student moving between neighbouring labs reuses a cached
 //! bundle: the tokenizer engine (workbench, extension), the dataset workspace and its versions (workspace,
 //! quality gates), the model connection (generation, reflection), and the IMDb pipeline. The A/B lab, which
-//! needs both the workspace and the model connection, has a bundle of its own rather than growing either.
+//! needs both the workspace and the model connection, has a bundle of its own rather than growing either;
+//! the failure drills share it, as they run its proxy model, the workspace and the extend lab's versions.
 
 use crate::core::labs::{resolve, LABS};
 
@@ -42,7 +43,7 @@ pub static BUNDLES: &[Bundle] = &[
     },
     Bundle {
         name: "ab",
-        labs: &["ab"],
+        labs: &["ab", "drills"],
     },
 ];
 
@@ -98,7 +99,8 @@ mod tests {
         assert_eq!(bundle_of(None).name, "tokens");
         assert_eq!(bundle_of(Some("baselines")).name, "imdb");
         assert_eq!(bundle_of(Some("quality")).name, "data");
-        assert_eq!(bundle_of(Some("drills")).name, bundle_of(None).name);
+        assert_eq!(bundle_of(Some("drills")).name, "ab");
+        assert_eq!(bundle_of(Some("runbook")).name, bundle_of(None).name);
     }
 
     #[test]

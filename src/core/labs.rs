@@ -163,9 +163,15 @@ pub static LABS: &[Lab] = &[
         title: "Failure drills",
         anchors: "ADDON-B-LAB-07",
         slides: "25",
-        summary: "Schema drift, duplicate leakage, tokenizer mismatch.",
-        built: false,
-        teaching: None,
+        summary: "Plant schema drift, duplicate leakage and a tokenizer mismatch; diagnose and recover.",
+        built: true,
+        teaching: Some(Teaching {
+            lead: "Pipelines fail in a few familiar ways. Here the lab plants each fault in your own data with a seed — a drifted export, evaluation rows leaked into training, a dataset tokenized with the wrong tokenizer — shows what it does to a result, and scores your diagnosis. Every plant and every recovery is a version, so the lineage tells the story.",
+            wisdom: "A pipeline you have never seen fail is a pipeline you cannot yet trust.",
+            means: "A drill is a fault planted on purpose: you know it is there, you have to find it with the tools you would use on a real incident, and fix it the way you would keep the fix.",
+            matters: "A leaked test set, a renamed field or a tokenizer mix-up does not crash anything at first: it makes the numbers look better or quietly wrong. Practised once, you recognise it the next time.",
+            mistake: "Fixing the symptom by hand (editing the file, re-running with another seed) instead of recording the fix: a contract on the schema, a removal as a version, the tokenizer id on the dataset.",
+        }),
     },
     Lab {
         id: "runbook",
@@ -233,7 +239,7 @@ mod tests {
         assert_eq!(ids.len(), LABS.len());
         assert!(resolve(None).built);
         assert_eq!(
-            resolve(Some("drills")).id,
+            resolve(Some("runbook")).id,
             DEFAULT_LAB,
             "planned labs are not routable"
         );

@@ -28,7 +28,8 @@ const LABS = [
   ["?lab=baselines", "imdb", "IMDb bootstrap & baselines"],
   ["?lab=ab", "ab", "A/B experiments"],
   ["?lab=experiments", "ab", "A/B experiments"],
-  ["?lab=drills", "tokens", "Tokenizer workbench"],
+  ["?lab=drills", "ab", "Failure drills"],
+  ["?lab=runbook", "tokens", "Tokenizer workbench"],
 ];
 
 let lab, deck, browser, tmp;

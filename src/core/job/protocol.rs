@@ -11,7 +11,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::ab::measure::ArmResult;
+use crate::core::ab::plan::TokenizerPlan;
 use crate::core::ab::proxy::ArmJob;
+use crate::core::drills::tokens::TokenReport;
 use crate::core::imdb::baseline::BaselineReport;
 use crate::core::imdb::jobs::PrepareSummary;
 use crate::core::imdb::logreg::Settings as LogRegSettings;
@@ -60,6 +62,9 @@ pub enum Request {
     /// One A/B arm's proxy run. Attachments: [`attach::RANKS`] (its base encoding), [`attach::TRAIN`]
     /// and [`attach::EVAL`].
     AbArm { job: ArmJob },
+    /// The tokens check of a tokenized JSONL file against a model's tokenizer. Attachments:
+    /// [`attach::FILE`] (a `File` or `Blob`) and [`attach::RANKS`] (the tokenizer's base encoding).
+    TokensCheck { model: TokenizerPlan },
 }
 
 /// What a worker says.
@@ -89,6 +94,7 @@ pub enum Answer {
     ImdbPrepared(Box<PrepareSummary>),
     ImdbTrained(Box<BaselineReport>),
     AbArm(Box<ArmResult>),
+    TokensChecked(Box<TokenReport>),
 }
 
 impl Request {

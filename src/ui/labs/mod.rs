@@ -1,6 +1,7 @@
 //! One folder per lab page.
 
 pub mod ab;
+pub mod drills;
 pub mod extend;
 pub mod generate;
 pub mod imdb;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
+use crate::core::dataset::contract::Violation;
 use crate::core::dataset::importer::{ImportJob, Imported};
 use crate::core::dataset::parse::{
     check_size, csv_columns, decode_owned, detect, CsvMapping, Format, MAX_IMPORT_BYTES,
@@ -29,6 +30,8 @@ struct Report {
     warning_count: usize,
     drift: Vec<String>,
     drift_from: Option<String>,
+    /// The contract pinned on the lineage that was current, and the file's violations of it.
+    contract: Option<(String, Vec<Violation>)>,
 }
 
 /// A CSV waiting for its column mapping.
@@ -247,6 +250,7 @@ pub fn ImportPanel() -> impl IntoView {
 async fn finish(
     ctx: Ctx,
     imported: Imported,
+    contract: Option<String>,
     mapping: CsvMapping,
     took_ms: f64,
     report: RwSignal<Option<Report>>,
@@ -259,6 +263,7 @@ async fn finish(
         warnings,
         schema,
         content_hash,
+        violations,
     } = imported;
     let mut params = json!({ "source": source, "format": format_id(format) });
     if format == Format::Csv {
@@ -266,6 +271,13 @@ async fn finish(
             "instruction": mapping.instruction,
             "input": mapping.input,
             "output": mapping.output,
+        });
+    }
+    if let Some(from) = &contract {
+        // The check travels with the version it made: which contract, and what broke it.
+        params["contract_checked"] = json!({
+            "version": from,
+            "violations": violations.iter().map(|v| json!({"field": v.field, "code": v.code, "rows": v.rows})).collect::<Vec<_>>(),
         });
     }
     let (valid, held) = (records.len(), quarantined.len());
@@ -313,6 +325,7 @@ async fn finish(
         warning_count,
         drift: v.drift.clone(),
         drift_from: v.drift_from.clone(),
+        contract: contract.map(|c| (c, violations)),
     }));
 }
 
@@ -348,8 +361,24 @@ fn ImportReport(report: RwSignal<Option<Report>>) -> impl IntoView {
                     </div>
                 }.into_any()),
             };
+            let contract = r.contract.clone().map(|(from, v)| {
+                if v.is_empty() {
+                    view! { <p class="note ok" data-testid="contract-violations" data-count="0">{format!("Every row meets the schema contract pinned on {from}.")}</p> }.into_any()
+                } else {
+                    let n = v.len();
+                    view! {
+                        <div class="drift" data-testid="contract-violations" data-count=n.to_string()>
+                            <h3>{format!("Violations of the schema contract pinned on {from}")}</h3>
+                            <ul class="findings">
+                                {v.iter().map(|x| view! { <li class="finding warning">{format!("{} ({}, {} rows): {}", if x.field.is_empty() { "(row)" } else { x.field.as_str() }, x.code, x.rows, x.message)}</li> }).collect_view()}
+                            </ul>
+                        </div>
+                    }.into_any()
+                }
+            });
             view! {
                 <p class="note" role="status" data-testid="import-report">{r.summary.clone()}</p>
+                {contract}
                 {warnings}
                 {drift}
             }
@@ -371,8 +400,15 @@ async fn run_import(
     let ticket = ctx.jobs.start(format!("Importing {name} …"));
     let started = now_ms();
     yield_now().await;
+    // A contract pinned on the current version's lineage checks every file imported after it.
+    let contract = ctx
+        .current_id()
+        .and_then(|c| ctx.ws.with_untracked(|w| w.contract_of(&c)));
     let mut job = match ImportJob::new(body, &name, Some(format), &mapping) {
-        Ok(j) => j,
+        Ok(j) => match &contract {
+            Some((_, c)) => j.with_contract(c.clone()),
+            None => j,
+        },
         Err(e) => {
             ticket.end();
             failure.set(Some(format!("Could not import {name}: {e}")));
@@ -397,7 +433,15 @@ async fn run_import(
     ticket.end();
     let imported = job.finish();
     let took = now_ms() - started;
-    finish(ctx, imported, mapping, took, report).await;
+    finish(
+        ctx,
+        imported,
+        contract.map(|(id, _)| id),
+        mapping,
+        took,
+        report,
+    )
+    .await;
 }
 
 /// A CSV's column mapping: which columns hold instruction, input and output.

@@ -8,7 +8,7 @@
 //! One protocol for every job, defined in `core::job::protocol`: the page posts a `Request` and hears
 //! `Reply`s, as JSON beside named attachments ([`transport`]). The folder is layered so that nothing
 //! imports back up: [`transport`] (message shapes, used by all) ← [`pool`] (page side: workers, sending,
-//! cancel) ← the jobs' page-side calls ([`quality`], [`imdb`], [`ab`]); and [`serve`] (worker side) → the jobs'
+//! cancel) ← the jobs' page-side calls ([`quality`], [`imdb`], [`ab`], [`tokens`]); and [`serve`] (worker side) → the jobs'
 //! worker-side handlers.
 
 pub mod ab;
@@ -17,6 +17,7 @@ pub mod imdb;
 pub mod pool;
 pub mod quality;
 mod serve;
+pub mod tokens;
 pub mod transport;
 
 pub use pool::{cancel, parallelism};

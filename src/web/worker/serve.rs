@@ -54,6 +54,7 @@ fn handle(request: Request, data: &JsValue, rep: &mut Reporter) -> Handled {
         } => super::imdb::prepare_here(name, key, settings, data, rep),
         Request::ImdbTrain { settings } => super::imdb::train_here(settings, data, rep),
         Request::AbArm { job } => super::ab::handle(job, data, rep),
+        Request::TokensCheck { model } => super::tokens::handle(model, data, rep),
     }
 }
 

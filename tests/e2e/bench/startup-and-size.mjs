@@ -58,6 +58,7 @@ const LABS = [
   ["refine", "?lab=refine", "llm", "Refine by reflection"],
   ["imdb", "?lab=imdb", "imdb", "IMDb bootstrap & baselines"],
   ["ab", "?lab=ab", "ab", "A/B experiments"],
+  ["drills", "?lab=drills", "ab", "Failure drills"],
 ];
 const loads = [];
 for (const [id, query, bundle, title] of LABS) {

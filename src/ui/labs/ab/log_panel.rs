@@ -12,8 +12,12 @@ use crate::web::files::download;
 #[component]
 pub fn LogPanel() -> impl IntoView {
     let ab = expect_context::<AbCtx>();
+    // Until IndexedDB answers, the panel says so rather than "No runs yet." (which would be untrue).
+    let loaded = RwSignal::new(false);
     spawn_local(async move {
-        match experiment_log::load().await {
+        let read = experiment_log::load().await;
+        loaded.set(true);
+        match read {
             Ok((entries, unreadable)) => {
                 ab.log.set(entries);
                 if unreadable > 0 {
@@ -44,6 +48,9 @@ pub fn LogPanel() -> impl IntoView {
             </p>
             {move || {
                 let log = ab.log.get();
+                if log.is_empty() && !loaded.get() {
+                    return view! { <p class="hint" data-testid="ab-log-count">"Reading the log …"</p> }.into_any();
+                }
                 if log.is_empty() {
                     return view! { <p class="hint" data-testid="ab-log-count">"No runs yet."</p> }.into_any();
                 }
