@@ -206,6 +206,11 @@ test("duplicate leakage drill: the leak lowers bits per byte, the check finds th
   assert.ok(clean > 0.05 && clean < 8, `clean: ${clean}`);
   assert.ok(leaky < clean * 0.97, `the leaky version scores clearly better: ${leaky} vs ${clean}`);
 
+  // A hint, counted on the scoreboard; the three drills' hint buttons are told apart by their names.
+  const hintButton = page.getByRole("button", { name: "Show a hint for the duplicate-leakage drill" });
+  assert.equal((await hintButton.textContent()).trim(), "Show a hint");
+  await hintButton.click();
+  await page.locator("ol.hints li", { hasText: "seen evaluation rows" }).waitFor();
   await page.getByLabel("Near-duplicate threshold (Jaccard)").fill("0.8");
   await button(page, "Check leaked rows").click();
   await page.getByTestId("drill-leak-found").waitFor({ timeout: WAIT });
@@ -232,6 +237,9 @@ test("duplicate leakage drill: the leak lowers bits per byte, the check finds th
   const board = page.getByTestId("drill-board");
   await board.getByText("Duplicate leakage").waitFor();
   await board.locator("tr", { hasText: "Duplicate leakage" }).getByText("found", { exact: true }).waitFor();
+  const cells = await board.locator("tr", { hasText: "Duplicate leakage" }).locator("td").allTextContents();
+  assert.equal(cells[5], "1", `one hint used: ${cells}`);
+  assert.ok(Number(cells[4]) >= 2, `steps counted: ${cells}`);
   await page.reload();
   await page.getByTestId("drill-board").locator("tr", { hasText: "Duplicate leakage" }).getByText("found", { exact: true }).waitFor();
   assert.deepEqual(errors, []);

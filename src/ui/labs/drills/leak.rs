@@ -348,9 +348,8 @@ pub fn LeakDrillPanel() -> impl IntoView {
         "Copies with one word changed can fall below the similarity threshold. Lower it (0.5 finds most light edits) and check again; every row it reports is a verified pair, not a guess.",
     ];
     let hint_click = move |_| {
-        if d.hint(DRILL) > 0 || drill.with_untracked(Option::is_some) {
-            hint.update(|h| *h = (*h + 1).min(hints.len() as u32));
-        }
+        d.hint(DRILL);
+        hint.update(|h| *h = (*h + 1).min(hints.len() as u32));
     };
 
     view! {
@@ -406,7 +405,7 @@ pub fn LeakDrillPanel() -> impl IntoView {
                     on:change=move |ev| if let Ok(v) = event_target_value(&ev).parse() { threshold.set(v) } />
                 <button type="button" on:click=check_click disabled=move || busy() || drill.with(|d| d.as_ref().is_none_or(|d| d.leaky_score.is_none()))>"Check leaked rows"</button>
                 <button type="button" on:click=remove_click disabled=move || busy() || drill.with(|d| d.as_ref().is_none_or(|d| d.found.as_ref().is_none_or(|f| f.0.is_empty())))>"Remove leaked rows as a new version"</button>
-                <button type="button" on:click=hint_click disabled=move || hint.get() as usize >= hints.len()>"Show a hint"</button>
+                <button type="button" on:click=hint_click aria-label="Show a hint for the duplicate-leakage drill" disabled=move || { hint.get() as usize >= hints.len() }>"Show a hint"</button>
             </div>
             <ol class="hints">
                 {move || hints.iter().take(hint.get() as usize).map(|h| view! { <li>{*h}</li> }).collect_view()}

@@ -424,7 +424,7 @@ pub fn MismatchDrillPanel() -> impl IntoView {
                 </select>
                 <button type="button" on:click=diagnose_click disabled=move || busy() || planted.with(Option::is_none)>"Check my diagnosis"</button>
                 <button type="button" on:click=recover_click disabled=move || busy() || planted.with(Option::is_none)>"Re-tokenize with the model's tokenizer"</button>
-                <button type="button" on:click=move |_| { d.hint(DRILL); hint.update(|h| *h = (*h + 1).min(hints.len())); } disabled=move || hint.get() >= hints.len()>"Show a hint"</button>
+                <button type="button" on:click=move |_| { d.hint(DRILL); hint.update(|h| *h = (*h + 1).min(hints.len())); } aria-label="Show a hint for the tokenizer-mismatch drill" disabled=move || { hint.get() >= hints.len() }>"Show a hint"</button>
             </div>
             <ol class="hints">{move || hints.iter().take(hint.get()).map(|h| view! { <li>{*h}</li> }).collect_view()}</ol>
             {move || planted.get().and_then(|p| p.diagnosis.clone().map(|(id, r)| {

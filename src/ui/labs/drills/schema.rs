@@ -362,7 +362,7 @@ pub fn SchemaDrillPanel() -> impl IntoView {
                 <input id="schema-seed" type="number" min="0" step="1" prop:value=move || seed.get().to_string()
                     on:change=move |ev| if let Ok(v) = event_target_value(&ev).parse() { seed.set(v) } />
                 <button type="button" class="primary" on:click=plant disabled=busy>"Make a drifted export"</button>
-                <button type="button" on:click=move |_| { d.hint(DRILL); hint.update(|h| *h = (*h + 1).min(hints.len())); } disabled=move || hint.get() >= hints.len()>"Show a hint"</button>
+                <button type="button" on:click=move |_| { d.hint(DRILL); hint.update(|h| *h = (*h + 1).min(hints.len())); } aria-label="Show a hint for the schema-drift drill" disabled=move || { hint.get() >= hints.len() }>"Show a hint"</button>
             </div>
             <ol class="hints">{move || hints.iter().take(hint.get()).map(|h| view! { <li>{*h}</li> }).collect_view()}</ol>
             {move || drifted.get().map(|dr| {
