@@ -140,7 +140,7 @@ test("tokens check: files tokenized by tiktoken match their tokenizer and mismat
   const gpt2 = path.join(FIXTURES, "tokenized_gpt2.jsonl");
   const cl100k = path.join(FIXTURES, "tokenized_cl100k.jsonl");
   await page.getByLabel("Tokenized dataset").setInputFiles(gpt2);
-  await page.getByLabel("Model tokenizer").selectOption("enc:gpt2");
+  await page.getByLabel("Model tokenizer").selectOption("gpt2");
   await button(page, "Check tokens").click();
   await expectTestIds(page, { "tok-check-rows": 42, "tok-check-mismatch": 0, "tok-check-out-of-range": 0, "tok-check-verdict": "match" }, WAIT);
 
@@ -154,7 +154,7 @@ test("tokens check: files tokenized by tiktoken match their tokenizer and mismat
   assert.ok(Number(r.oor) > 0, `cl100k ids past GPT-2's vocabulary: ${JSON.stringify(r)}`);
   await page.getByTestId("tok-check-examples").waitFor();
   // The same file read with its own tokenizer matches.
-  await page.getByLabel("Model tokenizer").selectOption("enc:cl100k_base");
+  await page.getByLabel("Model tokenizer").selectOption("cl100k_base");
   await button(page, "Check tokens").click();
   await expectTestIds(page, { "tok-check-rows": 42, "tok-check-mismatch": 0, "tok-check-verdict": "match" }, WAIT);
 
@@ -170,7 +170,7 @@ test("tokens check: files tokenized by tiktoken match their tokenizer and mismat
     '{"text": "Hello world", "input_ids": "15496 995"}',
     good[2],
   ].join("\n");
-  await page.getByLabel("Model tokenizer").selectOption("enc:gpt2");
+  await page.getByLabel("Model tokenizer").selectOption("gpt2");
   await page.getByLabel("Tokenized dataset").setInputFiles(file("bad.jsonl", bad));
   await button(page, "Check tokens").click();
   await expectTestIds(page, { "tok-check-rows": 3, "tok-check-mismatch": 0, "tok-check-verdict": "match" }, WAIT);
@@ -256,13 +256,23 @@ test("tokenizer mismatch drill: extended ids on base GPT-2 fail as PyTorch would
   assert.equal(await testIdText(page, "tok-drill-verdict"), "mismatch");
 
   // A wrong diagnosis is said to be wrong; the drill's extension is right.
-  await page.getByLabel("Which tokenizer made the file?").selectOption("enc:cl100k_base");
+  await page.getByLabel("Which tokenizer made the file?").selectOption("cl100k_base");
   await button(page, "Check my diagnosis").click();
   await page.getByTestId("tok-drill-diagnosis").filter({ hasText: "Not cl100k_base" }).waitFor({ timeout: WAIT });
   const ext = await page.getByLabel("Which tokenizer made the file?").locator("option", { hasText: "gpt2 +" }).first().getAttribute("value");
   await page.getByLabel("Which tokenizer made the file?").selectOption(ext);
   await button(page, "Check my diagnosis").click();
   await page.getByTestId("tok-drill-diagnosis").filter({ hasText: "Right" }).waitFor({ timeout: WAIT });
+
+  // The downloaded file, in the tokens check: the extension version (chosen by its id) matches it.
+  const [dl] = await Promise.all([page.waitForEvent("download"), button(page, "Download the tokenized file").click()]);
+  const tokPath = path.join(tmp, "tokenized.jsonl");
+  await dl.saveAs(tokPath);
+  assert.equal(fs.readFileSync(tokPath, "utf8").trim().split("\n").length, 120);
+  await page.getByLabel("Tokenized dataset").setInputFiles(tokPath);
+  await page.getByLabel("Model tokenizer").selectOption(ext);
+  await button(page, "Check tokens").click();
+  await expectTestIds(page, { "tok-check-rows": 120, "tok-check-mismatch": 0, "tok-check-verdict": "match" }, WAIT);
 
   await button(page, "Re-tokenize with the model's tokenizer").click();
   await page.getByTestId("tok-drill-recovered").waitFor({ timeout: WAIT });

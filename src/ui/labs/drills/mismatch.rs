@@ -267,7 +267,7 @@ pub fn MismatchDrillPanel() -> impl IntoView {
         }
     });
     let planted = RwSignal::new(None::<Arc<Planted>>);
-    let guess = RwSignal::new("enc:gpt2".to_string());
+    let guess = RwSignal::new("gpt2".to_string());
     let hint = RwSignal::new(0usize);
     let busy = move || d.ws.jobs.is_busy();
 

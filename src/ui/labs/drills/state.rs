@@ -87,16 +87,17 @@ impl DrillsCtx {
     }
 
     /// The model tokenizers a select offers: the three base encodings, then the extend lab's versions.
-    /// Values are `enc:<name>` and `ver:<id>`.
+    /// Values are the encoding's name or the version's id (`tok-…`), so a tokenizer is chosen by the name
+    /// it is known by everywhere else.
     pub fn tokenizer_options(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = ENCODINGS
             .iter()
-            .map(|e| (format!("enc:{}", e.name), e.name.to_string()))
+            .map(|e| (e.name.to_string(), e.name.to_string()))
             .collect();
         self.tokenizers.with(|t| {
             out.extend(t.iter().map(|v| {
                 (
-                    format!("ver:{}", v.id),
+                    v.id.clone(),
                     format!(
                         "{} ({} + {} terms, {} ids)",
                         v.id,
@@ -110,19 +111,16 @@ impl DrillsCtx {
         out
     }
 
-    /// The tokenizer a select value names.
+    /// The tokenizer a select value names: an encoding by name, or an extension version by id.
     pub fn plan_of(&self, value: &str) -> Option<TokenizerPlan> {
-        if let Some(name) = value.strip_prefix("enc:") {
-            return crate::core::tokenize::encodings::EncodingSpec::by_name(name).map(|_| {
-                TokenizerPlan::Base {
-                    name: name.to_string(),
-                }
+        if crate::core::tokenize::encodings::EncodingSpec::by_name(value).is_some() {
+            return Some(TokenizerPlan::Base {
+                name: value.to_string(),
             });
         }
-        let id = value.strip_prefix("ver:")?;
         self.tokenizers.with_untracked(|t| {
             t.iter()
-                .find(|v| v.id == id)
+                .find(|v| v.id == value)
                 .map(|v| TokenizerPlan::Version {
                     version: Box::new(v.clone()),
                 })

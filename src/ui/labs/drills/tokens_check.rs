@@ -125,7 +125,7 @@ pub fn report_view(r: &TokenReport, ids: &'static str) -> impl IntoView {
 pub fn TokensCheckPanel() -> impl IntoView {
     let d = expect_context::<DrillsCtx>();
     let file_ref = NodeRef::<html::Input>::new();
-    let model = RwSignal::new("enc:gpt2".to_string());
+    let model = RwSignal::new("gpt2".to_string());
     let report = RwSignal::new(None::<Arc<TokenReport>>);
     let check = move |_| {
         let Some(input) = file_ref.get_untracked() else {
