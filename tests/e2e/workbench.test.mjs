@@ -50,7 +50,8 @@ test("shell: runbook navigation, planned labs are not links, teaching boxes, ver
   assert.ok(items.length >= 8, `expected the deck's labs, got ${items.length}`);
   assert.ok(items.some((t) => t.includes("Tokenizer workbench")));
   assert.equal(await nav.getByRole("link", { name: /Tokenizer workbench/ }).count(), 1);
-  assert.equal(await nav.getByRole("link", { name: /Failure drills/ }).count(), 0, "planned labs must not be links");
+  assert.equal(await nav.getByRole("link", { name: /Runbook & portfolio/ }).count(), 0, "planned labs must not be links");
+  assert.equal(await nav.getByRole("link", { name: /Failure drills/ }).count(), 1);
   assert.equal(await nav.getByRole("link", { name: /IMDb bootstrap/ }).count(), 1);
   assert.equal(await nav.getByRole("link", { name: /Generate with Ollama/ }).count(), 1);
   assert.ok((await nav.locator("li.planned").count()) >= 1);
