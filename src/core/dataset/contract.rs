@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::parse::{RawRow, RawValue};
-use super::validate::Schema;
+use super::validate::{json_type, Schema};
 
 /// What the contract says about one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,18 +129,6 @@ pub struct Violation {
 
 /// How many lines a [`Violation`] lists.
 const LINES_KEPT: usize = 10;
-
-/// JSON type name of a value, as [`super::validate`] names them.
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
 
 fn with_article(type_name: &str) -> String {
     match type_name {

@@ -298,7 +298,8 @@ pub fn quarantine_to_jsonl(quarantined: &[Quarantined]) -> String {
 }
 
 /// JSON type name of a value, as users know them from the JSON spec.
-fn json_type(v: &Value) -> &'static str {
+/// The JSON type name of a value ("string", "number", …): the names schemas and contracts use.
+pub(crate) fn json_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
-use super::state::{child_version, chosen_or_current, version_options, DrillsCtx};
+use super::state::{
+    child_version, chosen_or_current, current_by_default, version_options, DrillsCtx,
+};
 use crate::core::ab::plan::TokenizerPlan;
 use crate::core::ab::proxy::ArmJob;
 use crate::core::dataset::record::{clip, Record};
@@ -201,14 +203,7 @@ fn score_stat(label: &'static str, testid: &'static str, v: Option<f64>) -> impl
 #[component]
 pub fn LeakDrillPanel() -> impl IntoView {
     let d = expect_context::<DrillsCtx>();
-    let source = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(c) = d.ws.ws.with(|w| w.current.clone()) {
-            if source.get_untracked().is_empty() {
-                source.set(c);
-            }
-        }
-    });
+    let source = current_by_default(d);
     let percent = RwSignal::new(20.0f64);
     let edited = RwSignal::new(50.0f64);
     let seed = RwSignal::new(25u64);

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
-use super::state::{chosen_or_current, version_options, DrillsCtx};
+use super::state::{chosen_or_current, current_by_default, version_options, DrillsCtx};
 use super::tokens_check::{report_view, run_check};
 use crate::core::ab::plan::TokenizerPlan;
 use crate::core::ab::proxy::prompt;
@@ -249,14 +249,7 @@ async fn plant(d: DrillsCtx, scenario: Scenario, version: String) -> Option<Plan
 #[component]
 pub fn MismatchDrillPanel() -> impl IntoView {
     let d = expect_context::<DrillsCtx>();
-    let version = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(c) = d.ws.ws.with(|w| w.current.clone()) {
-            if version.get_untracked().is_empty() {
-                version.set(c);
-            }
-        }
-    });
+    let version = current_by_default(d);
     let scenario = RwSignal::new(Scenario::ExtendedOnBase);
     Effect::new(move |_| {
         if let Some(s) = d.pack.with(|p| {

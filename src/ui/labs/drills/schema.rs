@@ -12,7 +12,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
-use super::state::{child_version, chosen_or_current, version_options, DrillsCtx};
+use super::state::{
+    child_version, chosen_or_current, current_by_default, version_options, DrillsCtx,
+};
 use crate::core::dataset::contract::{check, suggest, Contract, Mapping, Violation};
 use crate::core::dataset::parse::{detect, parse_rows, CsvMapping, RawRow};
 use crate::core::dataset::record::Record;
@@ -84,14 +86,7 @@ fn contract_of(d: DrillsCtx, id: &str) -> Option<(String, Contract)> {
 #[component]
 pub fn SchemaDrillPanel() -> impl IntoView {
     let d = expect_context::<DrillsCtx>();
-    let source = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(c) = d.ws.ws.with(|w| w.current.clone()) {
-            if source.get_untracked().is_empty() {
-                source.set(c);
-            }
-        }
-    });
+    let source = current_by_default(d);
     let seed = RwSignal::new(7u64);
     let drifted = RwSignal::new(None::<Arc<Drift>>);
     let naive = RwSignal::new(None::<Naive>);

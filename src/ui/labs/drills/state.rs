@@ -171,3 +171,17 @@ pub fn chosen_or_current(d: DrillsCtx, selected: RwSignal<String>) -> String {
         s
     }
 }
+
+/// A version select's signal that starts out empty and takes the current version once the workspace has
+/// loaded it (unless the student chose one first).
+pub fn current_by_default(d: DrillsCtx) -> RwSignal<String> {
+    let selected = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(c) = d.ws.ws.with(|w| w.current.clone()) {
+            if selected.get_untracked().is_empty() {
+                selected.set(c);
+            }
+        }
+    });
+    selected
+}
