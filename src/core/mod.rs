@@ -10,6 +10,7 @@ pub mod job;
 pub mod labs;
 pub mod llm;
 pub mod quality;
+pub mod release;
 pub mod stats;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -5,6 +5,7 @@ pub mod content;
 pub mod contract;
 pub mod diff;
 pub mod importer;
+pub mod ledger;
 pub mod parse;
 pub mod record;
 pub mod search;

@@ -6,11 +6,12 @@
 //! current one; rollback only moves "current". A version's id hashes its content together with its parent,
 //! transform and parameters ([`content::version_id`]), so re-importing an exported workspace gives the same ids.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::content::{content_hash, version_id, VersionMeta};
+use super::ledger::{waiver_problem, Check, Release, Waiver};
 use super::record::Record;
 use super::validate::{self, quarantine_from_store, record_schema, Schema};
 use crate::core::archive::zip::{read_zip, write_zip, Entry};
@@ -83,7 +84,22 @@ pub struct Workspace {
     pub current: Option<String>,
     /// Audits by version id.
     pub audits: BTreeMap<String, Audit>,
+    /// Checks that ran on a version (gate runs, duplicate searches), oldest first.
+    #[serde(default)]
+    pub checks: Vec<Check>,
+    /// Waived release gates: version id → gate number → waiver.
+    #[serde(default)]
+    pub waivers: BTreeMap<String, BTreeMap<u8, Waiver>>,
+    /// Teaching-ready examples: version id → row indices the student marked.
+    #[serde(default)]
+    pub marked: BTreeMap<String, BTreeSet<usize>>,
+    /// Releases, oldest first. A released version is never deleted and its record never changes.
+    #[serde(default)]
+    pub releases: Vec<Release>,
 }
+
+/// Checks kept per workspace (the oldest go first): enough for every version a class makes.
+const MAX_CHECKS: usize = 500;
 
 fn fields(r: &Record) -> [&str; 3] {
     [r.instruction.as_str(), r.input.as_str(), r.output.as_str()]
@@ -228,8 +244,112 @@ impl Workspace {
                 "{id} has later versions made from it; delete those first so no lineage breaks."
             ));
         }
+        self.check_unreleased(id)?;
         self.versions.retain(|v| v.id != id);
         self.audits.remove(id);
+        self.waivers.remove(id);
+        self.marked.remove(id);
+        self.checks.retain(|c| c.version != id);
+        Ok(())
+    }
+
+    /// The release of `id`, if it was released.
+    pub fn release_of(&self, id: &str) -> Option<&Release> {
+        self.releases.iter().find(|r| r.version == id)
+    }
+
+    /// An error naming the release if `id` was released (its record can no longer change).
+    fn check_unreleased(&self, id: &str) -> Result<(), String> {
+        match self.release_of(id) {
+            Some(r) => Err(format!(
+                "{id} was released as v{} on {}: a released version can never be deleted or changed.",
+                r.tag, r.at
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Records a check that ran on a version.
+    pub fn record_check(&mut self, check: Check) {
+        self.checks.push(check);
+        let extra = self.checks.len().saturating_sub(MAX_CHECKS);
+        self.checks.drain(..extra);
+    }
+
+    /// The latest check of `kind` on `id`.
+    pub fn last_check(&self, id: &str, kind: &str) -> Option<&Check> {
+        self.checks
+            .iter()
+            .rev()
+            .find(|c| c.version == id && c.kind == kind)
+    }
+
+    /// Waives release gate `n` for version `id` with a written `reason`.
+    pub fn waive(&mut self, id: &str, n: u8, reason: &str, at: &str) -> Result<(), String> {
+        if self.get(id).is_none() {
+            return Err(format!("There is no version {id}."));
+        }
+        self.check_unreleased(id)?;
+        if let Some(p) = waiver_problem(reason) {
+            return Err(p);
+        }
+        self.waivers.entry(id.into()).or_default().insert(
+            n,
+            Waiver {
+                reason: reason.trim().into(),
+                at: at.into(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Withdraws a waiver (before a release only).
+    pub fn unwaive(&mut self, id: &str, n: u8) -> Result<(), String> {
+        self.check_unreleased(id)?;
+        if let Some(w) = self.waivers.get_mut(id) {
+            w.remove(&n);
+            if w.is_empty() {
+                self.waivers.remove(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks (or unmarks) row `row` of `id` as a teaching-ready example.
+    pub fn mark(&mut self, id: &str, row: usize, on: bool) -> Result<(), String> {
+        let v = self
+            .get(id)
+            .ok_or_else(|| format!("There is no version {id}."))?;
+        if row >= v.rows {
+            return Err(format!("{id} has {} rows; there is no row #{row}.", v.rows));
+        }
+        self.check_unreleased(id)?;
+        let set = self.marked.entry(id.into()).or_default();
+        if on {
+            set.insert(row);
+        } else {
+            set.remove(&row);
+        }
+        if set.is_empty() {
+            self.marked.remove(id);
+        }
+        Ok(())
+    }
+
+    /// Records a release (the caller has checked the gates): refused for a version released already or a
+    /// tag in use.
+    pub fn release(&mut self, release: Release) -> Result<(), String> {
+        if self.get(&release.version).is_none() {
+            return Err(format!("There is no version {}.", release.version));
+        }
+        self.check_unreleased(&release.version)?;
+        if let Some(r) = self.releases.iter().find(|r| r.tag == release.tag) {
+            return Err(format!(
+                "v{} is already the tag of {}; a tag names one release.",
+                r.tag, r.version
+            ));
+        }
+        self.releases.push(release);
         Ok(())
     }
 
@@ -275,6 +395,26 @@ impl Workspace {
         }
         for (id, a) in &other.audits {
             self.audits.entry(id.clone()).or_insert_with(|| a.clone());
+        }
+        for c in &other.checks {
+            if !self.checks.contains(c) {
+                self.checks.push(c.clone());
+            }
+        }
+        for (id, w) in &other.waivers {
+            self.waivers.entry(id.clone()).or_insert_with(|| w.clone());
+        }
+        for (id, m) in &other.marked {
+            self.marked.entry(id.clone()).or_insert_with(|| m.clone());
+        }
+        for r in &other.releases {
+            let taken = self
+                .releases
+                .iter()
+                .any(|x| x.version == r.version || x.tag == r.tag);
+            if !taken {
+                self.releases.push(r.clone());
+            }
         }
         if other.current.is_some() {
             self.current = other.current.clone();
