@@ -18,6 +18,8 @@ BINARYEN_VERSION="132.0.0"   # Debian's binaryen (108) builds a wasm that crashe
 DATASKETCH_VERSION="2.0.0"   # pinned: the README's near-duplicate baseline figure is for this version
 NLTK_VERSION="3.10.4"        # the A/B proxy benchmark's peer (nltk.lm)
 TIKTOKEN_VERSION="0.14.0"    # tokenizes that peer's rows, as the token fixtures were made
+# The portfolio pack's consumers, which the end-to-end tests run on an exported pack (a virtualenv in .tools/):
+RELEASE_PINS="mlcroissant==1.1.1 datasets==5.2.0 pandas==3.1.1 tiktoken==$TIKTOKEN_VERSION"
 MODE="${1:-}"
 case "$MODE" in
   "" | --browser | --bench) ;;
@@ -127,6 +129,22 @@ if [ "$MODE" = "--browser" ] || [ "$MODE" = "--bench" ]; then
   else
     say "installing browser-test npm packages (playwright-core, tokenizer peers for the benchmark)"
     (cd tests/e2e && npm ci --no-audit --no-fund --silent)
+  fi
+  # The tools a student opens an exported portfolio with: Hugging Face datasets, mlcroissant, pandas and
+  # tiktoken, in a virtualenv of our own (Debian's Python refuses pip installs into the system).
+  if [ -f .tools/venv/.pins ] && [ "$(cat .tools/venv/.pins)" = "$RELEASE_PINS" ] && .tools/venv/bin/python -c "import mlcroissant, datasets, pandas, tiktoken" 2>/dev/null; then
+    say "portfolio consumers (Python: $RELEASE_PINS): present"
+  else
+    have python3 || apt_install python3
+    python3 -c "import ensurepip, venv" 2>/dev/null || apt_install python3-venv
+    say "installing the portfolio's consumers from PyPI into .tools/venv: $RELEASE_PINS (a few minutes the first time)"
+    rm -rf .tools/venv
+    python3 -m venv .tools/venv
+    .tools/venv/bin/python -m pip install --quiet --disable-pip-version-check $RELEASE_PINS ||
+      die "pip could not install $RELEASE_PINS into .tools/venv (is PyPI reachable?)"
+    .tools/venv/bin/python -c "import mlcroissant, datasets, pandas, tiktoken" ||
+      die ".tools/venv has the packages but they do not import: delete .tools/venv and run this again"
+    echo "$RELEASE_PINS" > .tools/venv/.pins
   fi
 fi
 if [ "$MODE" = "--bench" ]; then

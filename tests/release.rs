@@ -513,3 +513,84 @@ fn python_writes_numbers_as_serde_json_does() {
         .collect();
     assert_eq!(py, rust);
 }
+
+#[test]
+fn the_portfolio_pack_lists_every_file_in_its_sha256sums() {
+    use datalab::core::drills::board::Board;
+    use datalab::core::release::card::CardMeta;
+    use datalab::core::release::pack::{portfolio_zip, PackInput};
+    let (lab, ids) = lineage();
+    let cand = &ids[4];
+    let spec = spec_of(&lab, cand);
+    let rows = lab.rows[cand].clone();
+    let gates = evaluate(&Records {
+        ws: &lab.ws,
+        candidate: cand,
+        rehash: Ok(hash(&rows)),
+        ab_log: &[],
+        tokenizers: &[],
+        spec: Ok((spec.steps.len(), spec.model_steps())),
+        next_tag: "1.0.0",
+    });
+    let meta = CardMeta {
+        name: "Test pack".into(),
+        license: "cc-by-4.0".into(),
+        language: "en".into(),
+        author: String::new(),
+    };
+    let zip = portfolio_zip(&PackInput {
+        ws: &lab.ws,
+        candidate: cand,
+        rows: &rows,
+        gates: &gates,
+        spec: &spec,
+        meta: &meta,
+        tokenizers: &[],
+        ab_log: &[],
+        board: &Board::default(),
+        imdb_runs: &[],
+        made: "2026-12-03T12:00:00Z",
+        lab_version: "test",
+    })
+    .unwrap();
+    let checked = verify(&zip).unwrap();
+    assert_eq!(checked.files, 16, "every file but SHA256SUMS itself");
+    assert_eq!(
+        Spec::from_json(&checked.spec.unwrap(), "test").unwrap().0,
+        spec
+    );
+    let files = datalab::core::archive::zip::read_zip(&zip).unwrap();
+    let card = String::from_utf8(
+        files
+            .iter()
+            .find(|f| f.name == "README.md")
+            .unwrap()
+            .data
+            .clone(),
+    )
+    .unwrap();
+    assert!(card.starts_with("---\nlicense: cc-by-4.0\n"), "{card}");
+    assert!(
+        card.contains("- \"machine-generated\"") && card.contains("num_examples: 3"),
+        "{card}"
+    );
+    assert!(
+        card.contains("[to write: your name]"),
+        "what only the student knows is marked"
+    );
+    let html = String::from_utf8(
+        files
+            .iter()
+            .find(|f| f.name == "quality_report.html")
+            .unwrap()
+            .data
+            .clone(),
+    )
+    .unwrap();
+    assert!(html.contains("Say &lt;|endoftext|&gt; as text.") || !html.contains("<|endoftext|>"));
+    if let Ok(out) = std::env::var("DATALAB_PACK_OUT") {
+        std::fs::write(&out, &zip).unwrap();
+        std::fs::create_dir_all(format!("{out}.inputs")).unwrap();
+        std::fs::write(format!("{out}.inputs/data.json"), FILE).unwrap();
+    }
+}

@@ -43,7 +43,7 @@ pub static BUNDLES: &[Bundle] = &[
     },
     Bundle {
         name: "ab",
-        labs: &["ab", "drills"],
+        labs: &["ab", "drills", "runbook"],
     },
 ];
 
@@ -100,7 +100,8 @@ mod tests {
         assert_eq!(bundle_of(Some("baselines")).name, "imdb");
         assert_eq!(bundle_of(Some("quality")).name, "data");
         assert_eq!(bundle_of(Some("drills")).name, "ab");
-        assert_eq!(bundle_of(Some("runbook")).name, bundle_of(None).name);
+        assert_eq!(bundle_of(Some("runbook")).name, "ab");
+        assert_eq!(bundle_of(Some("no-such-lab")).name, bundle_of(None).name);
     }
 
     #[test]

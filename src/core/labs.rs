@@ -178,9 +178,15 @@ pub static LABS: &[Lab] = &[
         title: "Runbook & portfolio",
         anchors: "APP-B, APP-C, CODE-02",
         slides: "27, 28, 29",
-        summary: "The whole workflow with its gates, and the evidence to hand in.",
-        built: false,
-        teaching: None,
+        summary: "Release gates, the run order with live checks, the portfolio pack and a replayable pipeline.",
+        built: true,
+        teaching: Some(Teaching {
+            lead: "The end of the loop: a dataset version earns its release. Slide 24's eleven gates are read from what the labs recorded — audits, gate runs, dedup, the tokenizer, the A/B log — and a gate that cannot pass is waived only with a written reason. The runbook shows the deck's run order with live verification points; the portfolio pack and the pipeline spec make the work leave as files real tools read, and replay it step by step.",
+            wisdom: "Data release discipline is model release discipline.",
+            means: "Releasing a dataset is like releasing code: checks must pass, the version gets a tag and a changelog entry, and it never changes afterwards — a fix is a new version.",
+            matters: "A model is only as trustworthy as the data it was trained on; gates, hashes and a replayable pipeline let anyone check that the data is what you say it is.",
+            mistake: "Pushing an “almost cleaned” dataset into training, or waiving a gate without saying why.",
+        }),
     },
 ];
 
@@ -238,11 +244,15 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), LABS.len());
         assert!(resolve(None).built);
-        assert_eq!(
-            resolve(Some("runbook")).id,
-            DEFAULT_LAB,
-            "planned labs are not routable"
-        );
+        for planned in LABS.iter().filter(|l| !l.built) {
+            assert_eq!(
+                resolve(Some(planned.id)).id,
+                DEFAULT_LAB,
+                "planned labs are not routable"
+            );
+        }
+        assert_eq!(resolve(Some("no-such-lab")).id, DEFAULT_LAB);
+        assert_eq!(resolve(Some("runbook")).id, "runbook");
         assert_eq!(
             resolve(Some("baselines")).id,
             "imdb",

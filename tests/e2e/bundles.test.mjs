@@ -29,7 +29,8 @@ const LABS = [
   ["?lab=ab", "ab", "A/B experiments"],
   ["?lab=experiments", "ab", "A/B experiments"],
   ["?lab=drills", "ab", "Failure drills"],
-  ["?lab=runbook", "tokens", "Tokenizer workbench"],
+  ["?lab=runbook", "ab", "Runbook & portfolio"],
+  ["?lab=no-such-lab", "tokens", "Tokenizer workbench"],
 ];
 
 let lab, deck, browser, tmp;

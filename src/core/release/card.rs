@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::core::dataset::workspace::{DatasetVersion, Workspace};
 
-use super::gates::Gate;
+use super::gates::{same_rows, Gate};
 use super::spec::{Spec, StepKind};
 
 /// What the student sets for the documents.
@@ -146,7 +146,10 @@ impl Facts<'_> {
         }
     }
     fn audit_line(&self) -> String {
-        match self.ws.audits.get(&self.version.id) {
+        let audit = same_rows(self.ws, &self.version.id)
+            .into_iter()
+            .find_map(|v| self.ws.audits.get(&v.id));
+        match audit {
             Some(a) => {
                 let (good, n) = a.score();
                 format!(
@@ -357,14 +360,20 @@ fn producers(f: &Facts, models: &[String]) -> String {
             to_write("who wrote the original file")
         ));
     }
-    if f.generated() {
+    let by = if models.is_empty() {
+        "a local model".to_string()
+    } else {
+        models.join(", ")
+    };
+    let has = |t: &str| f.spec.steps.iter().any(|s| s.transform == t);
+    if has("magpie") {
         parts.push(format!(
-            "Generated with {} through Ollama (Magpie-style prompting), outputs recorded.",
-            if models.is_empty() {
-                "a local model".to_string()
-            } else {
-                models.join(", ")
-            }
+            "Generated with {by} through Ollama (Magpie prompting); the outputs are recorded."
+        ));
+    }
+    if has("refine") {
+        parts.push(format!(
+            "Revised by reflection with {by}; every accepted or rejected revision is recorded with its reason."
         ));
     }
     if f.edited() {
@@ -406,6 +415,7 @@ pub fn croissant(f: &Facts) -> Value {
             "data": {"@id": "cr:data", "@type": "@json"},
             "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
             "dct": "http://purl.org/dc/terms/",
+            "equivalentProperty": "cr:equivalentProperty",
             "examples": {"@id": "cr:examples", "@type": "@json"},
             "extract": "cr:extract",
             "field": "cr:field",
@@ -425,6 +435,7 @@ pub fn croissant(f: &Facts) -> Value {
             "regex": "cr:regex",
             "repeated": "cr:repeated",
             "replace": "cr:replace",
+            "samplingRate": "cr:samplingRate",
             "sc": "https://schema.org/",
             "separator": "cr:separator",
             "source": "cr:source",

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::core::ab::log::{Entry, Kind};
-use crate::core::dataset::ledger::{GateLine, Waiver};
+use crate::core::dataset::ledger::{Check, GateLine, Waiver};
 use crate::core::dataset::workspace::{DatasetVersion, Workspace};
 
 /// Slide 24's checklist, in its order: (title, the lab that fixes it).
@@ -159,6 +159,33 @@ pub fn blocking(gates: &[Gate]) -> Vec<String> {
         .collect()
 }
 
+/// Versions on `id`'s lineage with exactly its rows, itself first: an audit, a check or marked rows of any
+/// of them are about these very rows (a tokenizer or contract step changes no row).
+pub fn same_rows<'a>(ws: &'a Workspace, id: &str) -> Vec<&'a DatasetVersion> {
+    let Some(v) = ws.get(id) else {
+        return Vec::new();
+    };
+    ws.lineage(id)
+        .into_iter()
+        .rev()
+        .filter(|x| x.content_hash == v.content_hash)
+        .collect()
+}
+
+/// The latest check of `kind` on these rows.
+pub fn check_on<'a>(ws: &'a Workspace, id: &str, kind: &str) -> Option<&'a Check> {
+    same_rows(ws, id)
+        .into_iter()
+        .find_map(|v| ws.last_check(&v.id, kind))
+}
+
+/// The rows marked as teaching examples on these rows, and the version they were marked on.
+pub fn marked_rows<'a>(ws: &'a Workspace, id: &str) -> Option<(&'a str, &'a BTreeSet<usize>)> {
+    same_rows(ws, id)
+        .into_iter()
+        .find_map(|v| ws.marked.get(&v.id).map(|m| (v.id.as_str(), m)))
+}
+
 fn schema(v: &DatasetVersion) -> Verdict {
     if v.quarantined > 0 {
         return Err(format!(
@@ -179,7 +206,10 @@ fn schema(v: &DatasetVersion) -> Verdict {
 }
 
 fn audit(ws: &Workspace, v: &DatasetVersion) -> Verdict {
-    let Some(a) = ws.audits.get(&v.id) else {
+    let Some((on, a)) = same_rows(ws, &v.id)
+        .into_iter()
+        .find_map(|x| ws.audits.get(&x.id).map(|a| (x.id.as_str(), a)))
+    else {
         return Err(format!(
             "no sample audit of {}: start one in the workspace lab (versions → audit)",
             v.id
@@ -188,14 +218,13 @@ fn audit(ws: &Workspace, v: &DatasetVersion) -> Verdict {
     let (good, n) = a.score();
     if n < a.rows.len() {
         return Err(format!(
-            "audit of {} (seed {}): {n} of {} sampled rows reviewed",
-            v.id,
+            "audit of {on} (seed {}): {n} of {} sampled rows reviewed",
             a.seed,
             a.rows.len()
         ));
     }
     Ok(format!(
-        "{n} sampled rows reviewed (seed {}): {:.0} % judged good",
+        "audit of {on}: {n} sampled rows reviewed (seed {}), {:.0} % judged good",
         a.seed,
         good * 100.0
     ))
@@ -206,7 +235,7 @@ fn duplicates(ws: &Workspace, lineage: &[&DatasetVersion]) -> Verdict {
         return Err("no version".into());
     };
     // A search on the candidate itself that found nothing to remove.
-    if let Some(c) = ws.last_check(&cand.id, "duplicates") {
+    if let Some(c) = check_on(ws, &cand.id, "duplicates") {
         if c.found == 0 {
             return Ok(format!(
                 "duplicate search on {} ({}): no duplicates",
@@ -334,7 +363,7 @@ fn hashes(r: &Records, v: &DatasetVersion) -> Verdict {
 fn safety(ws: &Workspace, lineage: &[&DatasetVersion]) -> Verdict {
     const SAFETY: [&str; 2] = ["pii", "safety_words"];
     let cand = lineage.last().map(|v| v.id.as_str()).unwrap_or_default();
-    if let Some(c) = ws.last_check(cand, "gates") {
+    if let Some(c) = check_on(ws, cand, "gates") {
         let ran: BTreeSet<&str> = c.params["enabled"]
             .as_array()
             .map(|a| a.iter().filter_map(|g| g.as_str()).collect())
@@ -388,16 +417,13 @@ fn rollback(ws: &Workspace, v: &DatasetVersion) -> Verdict {
 }
 
 fn examples(ws: &Workspace, v: &DatasetVersion) -> Verdict {
-    let marked = ws.marked.get(&v.id).map_or(0, |m| m.len());
-    if marked < MIN_EXAMPLES {
+    let Some((on, set)) = marked_rows(ws, &v.id).filter(|(_, m)| m.len() >= MIN_EXAMPLES) else {
+        let n = marked_rows(ws, &v.id).map_or(0, |(_, m)| m.len());
         return Err(format!(
-            "{marked} rows marked as teaching examples; mark at least {MIN_EXAMPLES} below"
+            "{n} rows marked as teaching examples; mark at least {MIN_EXAMPLES} below"
         ));
-    }
-    let rows: Vec<String> = ws.marked[&v.id]
-        .iter()
-        .take(8)
-        .map(|i| format!("#{i}"))
-        .collect();
-    Ok(format!("{marked} rows marked: {}", rows.join(", ")))
+    };
+    let marked = set.len();
+    let rows: Vec<String> = set.iter().take(8).map(|i| format!("#{i}")).collect();
+    Ok(format!("{marked} rows marked on {on}: {}", rows.join(", ")))
 }

@@ -5,7 +5,7 @@
 use crate::core::dataset::record::Record;
 use crate::core::dataset::workspace::Workspace;
 
-use super::gates::{Gate, Status};
+use super::gates::{marked_rows, same_rows, Gate, Status};
 use super::spec::Spec;
 
 /// Text as HTML (dataset text is never markup).
@@ -134,7 +134,10 @@ pub fn quality_report(
     }
 
     body.push_str("<h2>Sample audit</h2>");
-    match ws.audits.get(candidate) {
+    let audit = same_rows(ws, candidate)
+        .into_iter()
+        .find_map(|v| ws.audits.get(&v.id));
+    match audit {
         Some(a) => {
             let (good, n) = a.score();
             body.push_str(&format!(
@@ -160,7 +163,7 @@ pub fn quality_report(
     body.push_str(&histogram("Instruction length (characters)", &ins, 10));
     body.push_str(&histogram("Output length (characters)", &out, 10));
 
-    if let Some(marked) = ws.marked.get(candidate) {
+    if let Some((_, marked)) = marked_rows(ws, candidate) {
         body.push_str("<h2>Teaching-ready examples</h2>");
         for &i in marked {
             if let Some(r) = rows.get(i) {

@@ -9,6 +9,8 @@ use crate::core::drills::board::{Board, DRILLS};
 use crate::core::imdb::record::RunRecord;
 use crate::core::tokenize::extend::version::TokenizerVersion;
 
+use super::gates::check_on;
+
 /// The reference script's split sizes (download_prepare_dataset.py): train, validation, test.
 pub const REFERENCE_SPLITS: [usize; 3] = [35_000, 5_000, 10_000];
 
@@ -125,7 +127,7 @@ pub fn evaluate(i: &Inputs) -> Vec<Step> {
         }
     };
 
-    let gates_ran = match i.candidate.and_then(|id| ws.last_check(id, "gates")) {
+    let gates_ran = match i.candidate.and_then(|id| check_on(ws, id, "gates")) {
         Some(ch) => c(
             "gates ran on the candidate",
             Point::Pass,
@@ -146,7 +148,7 @@ pub fn evaluate(i: &Inputs) -> Vec<Step> {
                 v.params["removed"].as_array().map_or(0, |a| a.len())
             ),
         ),
-        None => match i.candidate.and_then(|id| ws.last_check(id, "duplicates")) {
+        None => match i.candidate.and_then(|id| check_on(ws, id, "duplicates")) {
             Some(ch) if ch.found == 0 => c(
                 "duplicates removed on the lineage",
                 Point::Pass,

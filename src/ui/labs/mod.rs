@@ -7,5 +7,6 @@ pub mod generate;
 pub mod imdb;
 pub mod quality;
 pub mod refine;
+pub mod runbook;
 pub mod tokenizer;
 pub mod workspace;

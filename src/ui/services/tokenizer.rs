@@ -252,3 +252,55 @@ pub fn save_versions(versions: &[TokenizerVersion], current: Option<&str>) -> bo
     );
     storage::set(CURRENT_KEY, current.unwrap_or("")) && ok
 }
+
+/// The tokenizers a select offers: the base encodings, then the extend lab's versions. Values are the
+/// encoding's name or the version's id (`tok-…`), the names a tokenizer is known by everywhere.
+pub fn tokenizer_options(versions: &[TokenizerVersion]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = crate::core::tokenize::encodings::ENCODINGS
+        .iter()
+        .map(|e| (e.name.to_string(), e.name.to_string()))
+        .collect();
+    out.extend(versions.iter().map(|v| {
+        (
+            v.id.clone(),
+            format!(
+                "{} ({} + {} terms, {} ids)",
+                v.id,
+                v.base,
+                v.terms.len(),
+                v.n_vocab
+            ),
+        )
+    }));
+    out
+}
+
+/// The tokenizer a select value names: an encoding by name, or an extension version by id.
+pub fn plan_of(
+    versions: &[TokenizerVersion],
+    value: &str,
+) -> Option<crate::core::ab::plan::TokenizerPlan> {
+    use crate::core::ab::plan::TokenizerPlan;
+    if EncodingSpec::by_name(value).is_some() {
+        return Some(TokenizerPlan::Base {
+            name: value.to_string(),
+        });
+    }
+    versions
+        .iter()
+        .find(|v| v.id == value)
+        .map(|v| TokenizerPlan::Version {
+            version: Box::new(v.clone()),
+        })
+}
+
+/// A tokenizer's encoder (the base loaded and checked, an extension built on it) and its id.
+pub async fn encoder_for(
+    plan: &crate::core::ab::plan::TokenizerPlan,
+) -> Result<(Encoder, String), String> {
+    let spec = EncodingSpec::by_name(plan.base())
+        .ok_or_else(|| format!("Unknown encoding {}.", plan.base()))?;
+    let loaded = load(spec).await?;
+    let base = loaded.encoder.borrow();
+    crate::core::ab::proxy::tokenizer_for(plan, &base, &loaded.sha256)
+}

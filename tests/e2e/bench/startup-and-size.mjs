@@ -59,6 +59,7 @@ const LABS = [
   ["imdb", "?lab=imdb", "imdb", "IMDb bootstrap & baselines"],
   ["ab", "?lab=ab", "ab", "A/B experiments"],
   ["drills", "?lab=drills", "ab", "Failure drills"],
+  ["runbook", "?lab=runbook", "ab", "Runbook & portfolio"],
 ];
 const loads = [];
 for (const [id, query, bundle, title] of LABS) {

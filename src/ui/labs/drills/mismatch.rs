@@ -26,7 +26,7 @@ use crate::core::tokenize::extend::Mode;
 use crate::core::tokenize::Encoder;
 use crate::ui::design::Section;
 use crate::ui::jobs::Slice;
-use crate::ui::services::tokenizer::{load, load_current};
+use crate::ui::services::tokenizer::{encoder_for, load, load_current};
 use crate::ui::services::workspace::{commit, now_iso, rows_of, switch_to, Parent};
 use crate::web::files::download;
 
@@ -89,15 +89,6 @@ fn plan_id(p: &TokenizerPlan) -> String {
         TokenizerPlan::Version { version } => version.id.clone(),
         TokenizerPlan::Inline { .. } => p.key(),
     }
-}
-
-/// An encoder for `plan` on this page (base encodings are loaded once; a version is built on its base).
-async fn encoder_for(plan: &TokenizerPlan) -> Result<(Encoder, String), String> {
-    let spec = EncodingSpec::by_name(plan.base())
-        .ok_or_else(|| format!("Unknown encoding {}.", plan.base()))?;
-    let loaded = load(spec).await?;
-    let base = loaded.encoder.borrow();
-    crate::core::ab::proxy::tokenizer_for(plan, &base, &loaded.sha256)
 }
 
 /// The extension the drill uses: the extend lab's current version on GPT-2, or else one made here from the

@@ -8,9 +8,8 @@ use leptos::prelude::*;
 
 use crate::core::ab::plan::TokenizerPlan;
 use crate::core::drills::board::{Board, Pack};
-use crate::core::tokenize::encodings::ENCODINGS;
 use crate::core::tokenize::extend::version::TokenizerVersion;
-use crate::ui::services::tokenizer::load_versions;
+use crate::ui::services::tokenizer::{load_versions, plan_of, tokenizer_options};
 use crate::ui::services::workspace::{now_iso, Ctx};
 use crate::web::storage;
 
@@ -86,45 +85,14 @@ impl DrillsCtx {
             .with_untracked(|p| p.as_ref().map_or(own, |p| p.seed))
     }
 
-    /// The model tokenizers a select offers: the three base encodings, then the extend lab's versions.
-    /// Values are the encoding's name or the version's id (`tok-…`), so a tokenizer is chosen by the name
-    /// it is known by everywhere else.
+    /// The model tokenizers a select offers (see [`tokenizer_options`]).
     pub fn tokenizer_options(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = ENCODINGS
-            .iter()
-            .map(|e| (e.name.to_string(), e.name.to_string()))
-            .collect();
-        self.tokenizers.with(|t| {
-            out.extend(t.iter().map(|v| {
-                (
-                    v.id.clone(),
-                    format!(
-                        "{} ({} + {} terms, {} ids)",
-                        v.id,
-                        v.base,
-                        v.terms.len(),
-                        v.n_vocab
-                    ),
-                )
-            }))
-        });
-        out
+        self.tokenizers.with(|t| tokenizer_options(t))
     }
 
-    /// The tokenizer a select value names: an encoding by name, or an extension version by id.
+    /// The tokenizer a select value names.
     pub fn plan_of(&self, value: &str) -> Option<TokenizerPlan> {
-        if crate::core::tokenize::encodings::EncodingSpec::by_name(value).is_some() {
-            return Some(TokenizerPlan::Base {
-                name: value.to_string(),
-            });
-        }
-        self.tokenizers.with_untracked(|t| {
-            t.iter()
-                .find(|v| v.id == value)
-                .map(|v| TokenizerPlan::Version {
-                    version: Box::new(v.clone()),
-                })
-        })
+        self.tokenizers.with_untracked(|t| plan_of(t, value))
     }
 }
 

@@ -9,12 +9,13 @@ use leptos::task::spawn_local;
 use serde_json::json;
 
 use super::state::{run_job, QCtx};
+use crate::core::dataset::ledger::Check;
 use crate::core::dataset::transform::drop_rows;
 use crate::core::quality::dedup::{removals, shared_spans, Cluster, KeepPolicy, NearDupParams};
 use crate::core::quality::jobs::{DuplicateReport, Job, Outcome};
 use crate::core::quality::minhash::{candidate_probability, clusters, optimal_bands};
 use crate::ui::design::Section;
-use crate::ui::services::workspace::derive;
+use crate::ui::services::workspace::{derive, now_iso, save};
 use crate::ui::widgets::s_curve::SCurve;
 use crate::web::files::download;
 
@@ -140,6 +141,26 @@ fn ClusterView(n: usize, cluster: Cluster, shingle: usize) -> impl IntoView {
     }
 }
 
+/// Keeps the search on the workspace's record: "no duplicates" is evidence too (release gate 3).
+async fn record_dups(q: QCtx, id: &str, r: &DuplicateReport) {
+    let exact: usize = r.exact.iter().map(|g| g.len() - 1).sum();
+    let near: usize = r.near.clusters.iter().map(|c| c.rows.len() - 1).sum();
+    let check = Check {
+        version: id.to_string(),
+        kind: "duplicates".into(),
+        at: now_iso(),
+        found: exact + near,
+        per: vec![("exact".into(), exact), ("near".into(), near)],
+        params: serde_json::to_value(&r.params).unwrap_or_default(),
+        summary: format!(
+            "{exact} exact and {near} near duplicates beyond the first of each group (Jaccard ≥ {})",
+            r.params.threshold
+        ),
+    };
+    q.ws.ws.update(|w| w.record_check(check));
+    save(q.ws).await;
+}
+
 #[component]
 pub fn DupsPanel() -> impl IntoView {
     let q = expect_context::<QCtx>();
@@ -163,6 +184,7 @@ pub fn DupsPanel() -> impl IntoView {
                 run_job(q, &label, job, &[&rows], None, None).await
             {
                 page.set(0);
+                record_dups(q, &id, &r).await;
                 q.dups.set(Some((id, Arc::new(*r))));
             }
         });

@@ -7,11 +7,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::state::{percent, run_job, QCtx};
+use crate::core::dataset::ledger::Check;
 use crate::core::quality::gates::{Gate, GateConfig};
 use crate::core::quality::jobs::{Job, Outcome};
 use crate::core::tokenize::encodings::{EncodingSpec, ENCODINGS};
 use crate::ui::design::Section;
 use crate::ui::services::tokenizer as engine;
+use crate::ui::services::workspace::{now_iso, save};
 
 /// A number input bound to one field of the gate configuration.
 fn num_input(
@@ -98,8 +100,39 @@ pub async fn run_gates_on(
     )
     .await
     {
+        record_gates(q, &id, &run).await;
         into.set(Some((id, Arc::new(*run))));
     }
+}
+
+/// Keeps the run on the workspace's record (even when it flags nothing and so makes no version): the
+/// runbook's release gates read it.
+async fn record_gates(q: QCtx, id: &str, run: &crate::core::quality::scorecard::GateRun) {
+    let r = &run.report;
+    let check = Check {
+        version: id.to_string(),
+        kind: "gates".into(),
+        at: now_iso(),
+        found: r.rows - r.passed,
+        per: r
+            .per_gate
+            .iter()
+            .map(|(g, n)| (g.id().to_string(), *n))
+            .collect(),
+        params: serde_json::json!({
+            "enabled": run.config.enabled.iter().map(|g| g.id()).collect::<Vec<_>>(),
+            "config": run.config,
+            "encoding": run.encoding,
+        }),
+        summary: format!(
+            "{} of {} rows pass every gate ({} gates on)",
+            r.passed,
+            r.rows,
+            run.config.enabled.len()
+        ),
+    };
+    q.ws.ws.update(|w| w.record_check(check));
+    save(q.ws).await;
 }
 
 #[component]
