@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the lab needs to build (and, with --browser, to test), skipping whatever is already there
 # at the right version. Safe to run again and again. Only package registries are used: crates.io, npm,
-# Debian's apt — never a download of a prebuilt binary from elsewhere.
+# PyPI, Debian's apt — never a download of a prebuilt binary from elsewhere.
 #
 #   scripts/setup.sh            Rust wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt
-#   scripts/setup.sh --browser  also Chromium + chromedriver (apt) and the browser-test npm packages
+#   scripts/setup.sh --browser  also Chromium + chromedriver (apt), the browser-test npm packages, and the
+#                               portfolio's Python readers (mlcroissant, datasets, pandas, tiktoken) in .tools/venv
 #   scripts/setup.sh --bench    --browser, and the benchmarks' Python peers from PyPI (datasketch, nltk, tiktoken)
 #
 # Every step checks its own result: a tool that installs but is not the one found on PATH afterwards (an
