@@ -232,6 +232,10 @@ test("runbook: gates from the records, refused and accepted release, portfolio o
   await button(page, "Release").click();
   await page.getByTestId("release-state").filter({ hasText: "Released as v1.0.0" }).waitFor({ timeout: WAIT });
   assert.match(await testIdText(page, "release-state"), /since|first release/);
+  // The released candidate's gates, for the README (artifacts/ is not committed).
+  fs.mkdirSync(path.join(ROOT, "artifacts"), { recursive: true });
+  await page.addStyleTag({ content: ".current-bar { position: static !important; }" });
+  await page.locator("section[aria-labelledby='rb-gates-h']").screenshot({ path: path.join(ROOT, "artifacts/runbook-gates.png") });
 
   // The runbook's points, live.
   assert.match(await testIdText(page, "runbook-APP-A"), /^APP-A · Quality gates and deduplication.*pass — gates ran on the candidate.*pass — duplicates removed/s);

@@ -289,18 +289,29 @@ fn tokenizer(r: &Records, lineage: &[&DatasetVersion]) -> Verdict {
     Ok(format!("{t} recorded on {}{tokens}", v.id))
 }
 
-/// Runs in the A/B log that read the candidate, newest first.
+/// The candidate's content hash (an A/B run records each dataset it read with its content hash).
+fn content_of<'a>(r: &'a Records) -> &'a str {
+    r.ws.get(r.candidate)
+        .map_or("", |v| v.content_hash.as_str())
+}
+
+/// Runs in the A/B log that read the candidate's rows (the candidate, or a version with exactly its rows,
+/// such as the one a tokenizer step was made from), newest first.
 fn runs_with<'a>(r: &'a Records) -> impl Iterator<Item = &'a Entry> {
-    r.ab_log
-        .iter()
-        .rev()
-        .filter(|e| e.kind == Kind::Run && e.inputs.datasets.contains_key(r.candidate))
+    let hash = content_of(r);
+    r.ab_log.iter().rev().filter(move |e| {
+        e.kind == Kind::Run
+            && e.inputs
+                .datasets
+                .iter()
+                .any(|(id, h)| id == r.candidate || h == hash)
+    })
 }
 
 fn ab_report(r: &Records) -> Verdict {
     let Some(e) = runs_with(r).next() else {
         return Err(format!(
-            "no A/B run reads {}: compare it with its parent in the A/B lab",
+            "no A/B run reads {} (or a version with its rows): compare it with its parent in the A/B lab",
             r.candidate
         ));
     };
@@ -322,19 +333,27 @@ fn reproducible(r: &Records) -> Verdict {
 }
 
 fn baseline(r: &Records) -> Verdict {
-    if let Some(e) = runs_with(r).find(|e| e.inputs.datasets.len() >= 2) {
-        let others: Vec<&str> = e
-            .inputs
+    // The versions a run compared the candidate with: every dataset it read but the candidate and the
+    // evaluation set.
+    let hash = content_of(r);
+    let others = |e: &'_ Entry| -> Vec<String> {
+        e.inputs
             .datasets
-            .keys()
-            .map(String::as_str)
-            .filter(|d| *d != r.candidate)
-            .collect();
+            .iter()
+            .filter(|(d, h)| *d != r.candidate && *h != hash && **d != e.inputs.eval)
+            .map(|(d, _)| d.clone())
+            .collect()
+    };
+    if let Some((e, o)) = runs_with(r)
+        .map(|e| (e, others(e)))
+        .find(|(_, o)| !o.is_empty())
+    {
         return Ok(format!(
-            "A/B log entry #{} compares {} with {}",
+            "A/B log entry #{} compares {} with {} (evaluated on {})",
             e.n,
             r.candidate,
-            others.join(", ")
+            o.join(", "),
+            e.inputs.eval
         ));
     }
     Err(format!(
@@ -346,9 +365,12 @@ fn baseline(r: &Records) -> Verdict {
 fn hashes(r: &Records, v: &DatasetVersion) -> Verdict {
     match &r.rehash {
         Ok(h) if *h == v.content_hash => Ok(format!(
-            "rows re-hashed: sha256 {} = recorded; tag v{} on release",
+            "rows re-hashed: sha256 {} = recorded; {}",
             &h[..16.min(h.len())],
-            r.ws.release_of(&v.id).map_or(r.next_tag, |x| x.tag.as_str())
+            match r.ws.release_of(&v.id) {
+                Some(x) => format!("tagged v{}", x.tag),
+                None => format!("tag v{} on release", r.next_tag),
+            }
         )),
         Ok(h) => Err(format!(
             "the stored rows hash to {} but {} records {}: the rows were damaged — re-import the workspace zip",
@@ -377,12 +399,19 @@ fn safety(ws: &Workspace, lineage: &[&DatasetVersion]) -> Verdict {
                 .collect();
             if hits.is_empty() {
                 return Ok(format!(
-                    "gates on {cand} ({}): PII & secrets and safety words flag no row",
+                    "gates on {}{} ({}): PII & secrets and safety words flag no row",
+                    c.version,
+                    if c.version == cand {
+                        ""
+                    } else {
+                        ", the same rows"
+                    },
                     c.at
                 ));
             }
             return Err(format!(
-                "gates on {cand}: {} — remove those rows in the quality lab (or waive with a reason)",
+                "gates on {}: {} — remove those rows in the quality lab (or waive with a reason)",
+                c.version,
                 hits.join(", ")
             ));
         }

@@ -33,7 +33,7 @@ pub fn CandidatePanel() -> impl IntoView {
         r.ws.ws.with(|w| w.get(&id).map_or(0, |v| v.quarantined))
     };
     view! {
-        <Section title="Release candidate" heading_id="rb-candidate-h">
+        <Section title="What to release" heading_id="rb-candidate-h">
             <p class="hint">"The dataset version you would release. Every gate and verification point below is read from what the labs recorded about it — nothing here asks you to say what you did."</p>
             {move || r.ws.ws.with(|w| w.versions.is_empty()).then(|| view! {
                 <p class="note" role="status">"There is no dataset version yet: import or generate one first ("<a href="?lab=workspace">"workspace lab"</a>")."</p>
