@@ -234,7 +234,7 @@ test("runbook: gates from the records, refused and accepted release, portfolio o
   assert.match(await testIdText(page, "release-state"), /since|first release/);
   // The released candidate's gates, for the README (artifacts/ is not committed).
   fs.mkdirSync(path.join(ROOT, "artifacts"), { recursive: true });
-  await page.addStyleTag({ content: ".current-bar { position: static !important; }" });
+  await page.evaluate(() => document.querySelectorAll(".current-bar").forEach((e) => (e.style.position = "static")));
   await page.locator("section[aria-labelledby='rb-gates-h']").screenshot({ path: path.join(ROOT, "artifacts/runbook-gates.png") });
 
   // The runbook's points, live.

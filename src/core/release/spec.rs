@@ -428,12 +428,46 @@ fn replay_file(input: &Input, bytes: Option<&Vec<u8>>) -> Result<Vec<Fields>, St
     Ok(imported.records.iter().map(Fields::of).collect())
 }
 
-/// Replays `spec` from the raw `files` (by name): every step recomputed, its content hash and id compared
-/// with the recorded ones. Stops at the first step that differs (the later ones depend on it).
-pub fn replay(spec: &Spec, files: &BTreeMap<String, Vec<u8>>) -> Vec<Replayed> {
-    let mut made: HashMap<&str, Vec<Fields>> = HashMap::new();
-    let mut out = Vec::new();
-    for (i, s) in spec.steps.iter().enumerate() {
+/// A replay in progress, one step at a time (so a page can show progress and yield between steps).
+pub struct Replay<'a> {
+    spec: &'a Spec,
+    files: &'a BTreeMap<String, Vec<u8>>,
+    made: HashMap<&'a str, Vec<Fields>>,
+    out: Vec<Replayed>,
+}
+
+impl<'a> Replay<'a> {
+    pub fn new(spec: &'a Spec, files: &'a BTreeMap<String, Vec<u8>>) -> Self {
+        Replay {
+            spec,
+            files,
+            made: HashMap::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// True when every step is replayed or one differed (the later ones depend on it).
+    pub fn done(&self) -> bool {
+        self.out.len() == self.spec.steps.len() || self.out.iter().any(|r| r.outcome.is_err())
+    }
+
+    /// Steps replayed so far.
+    pub fn replayed(&self) -> usize {
+        self.out.len()
+    }
+
+    pub fn finish(self) -> Vec<Replayed> {
+        self.out
+    }
+
+    /// Replays the next step.
+    pub fn step(&mut self) {
+        if self.done() {
+            return;
+        }
+        let i = self.out.len();
+        let s = &self.spec.steps[i];
+        let made = &self.made;
         let parent: Result<&[Fields], String> = match &s.parent {
             None => Ok(&[]),
             Some(p) => made.get(p.as_str()).map(Vec::as_slice).ok_or_else(|| {
@@ -444,7 +478,7 @@ pub fn replay(spec: &Spec, files: &BTreeMap<String, Vec<u8>>) -> Vec<Replayed> {
             StepKind::File => match &s.input {
                 Some(input) => (
                     format!("{} parsed again by the importer", input.file),
-                    replay_file(input, files.get(&input.file)),
+                    replay_file(input, self.files.get(&input.file)),
                 ),
                 None => (
                     "a file step".into(),
@@ -471,35 +505,13 @@ pub fn replay(spec: &Spec, files: &BTreeMap<String, Vec<u8>>) -> Vec<Replayed> {
         let (outcome, n) = match rows {
             Err(e) => (Err(e), 0),
             Ok(rows) => {
-                let hash = hash_of(&rows);
-                let meta = VersionMeta {
-                    parent: s.parent.clone(),
-                    transform: s.transform.clone(),
-                    params: s.params.clone(),
-                };
-                let id = version_id(&hash, &meta);
                 let n = rows.len();
-                let outcome = if hash != s.content_hash {
-                    Err(format!(
-                        "its rows hash to {} ({n} rows), the record says {} ({} rows)",
-                        &hash[..16],
-                        &s.content_hash[..16.min(s.content_hash.len())],
-                        s.rows
-                    ))
-                } else if id != s.id {
-                    Err(format!(
-                        "the rows are identical but the id is {id}, not {}: its parent, transform or parameters were changed in the spec",
-                        s.id
-                    ))
-                } else {
-                    Ok(())
-                };
-                made.insert(&s.id, rows);
+                let outcome = compare(s, &rows);
+                self.made.insert(&s.id, rows);
                 (outcome, n)
             }
         };
-        let failed = outcome.is_err();
-        out.push(Replayed {
+        self.out.push(Replayed {
             n: i + 1,
             id: s.id.clone(),
             transform: s.transform.clone(),
@@ -507,9 +519,42 @@ pub fn replay(spec: &Spec, files: &BTreeMap<String, Vec<u8>>) -> Vec<Replayed> {
             outcome,
             rows: n,
         });
-        if failed {
-            break;
-        }
     }
-    out
+}
+
+/// The replayed rows' content hash and id against the step's record.
+fn compare(s: &Step, rows: &[Fields]) -> Result<(), String> {
+    let hash = hash_of(rows);
+    let meta = VersionMeta {
+        parent: s.parent.clone(),
+        transform: s.transform.clone(),
+        params: s.params.clone(),
+    };
+    let id = version_id(&hash, &meta);
+    if hash != s.content_hash {
+        Err(format!(
+            "its rows hash to {} ({} rows), the record says {} ({} rows)",
+            &hash[..16],
+            rows.len(),
+            &s.content_hash[..16.min(s.content_hash.len())],
+            s.rows
+        ))
+    } else if id != s.id {
+        Err(format!(
+            "the rows are identical but the id is {id}, not {}: its parent, transform or parameters were changed in the spec",
+            s.id
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Replays `spec` from the raw `files` (by name): every step recomputed, its content hash and id compared
+/// with the recorded ones. Stops at the first step that differs (the later ones depend on it).
+pub fn replay(spec: &Spec, files: &BTreeMap<String, Vec<u8>>) -> Vec<Replayed> {
+    let mut r = Replay::new(spec, files);
+    while !r.done() {
+        r.step();
+    }
+    r.finish()
 }

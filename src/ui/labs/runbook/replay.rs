@@ -10,9 +10,10 @@ use leptos::task::spawn_local;
 
 use super::state::{RunbookCtx, LAB_VERSION};
 use crate::core::release::pack::verify;
-use crate::core::release::spec::{replay, verdict, Replayed, Spec};
+use crate::core::release::spec::{verdict, Replay, Replayed, Spec};
 use crate::ui::design::Section;
 use crate::web::files::{read_file_bytes, MAX_READ_BYTES};
+use crate::web::tick::yield_now;
 
 struct Outcome {
     warning: Option<String>,
@@ -69,7 +70,21 @@ pub fn ReplayPanel() -> impl IntoView {
                     .map(|i| i.file.clone())
                     .filter(|f| !files.contains_key(f))
                     .collect();
-                let steps = replay(&spec, &files);
+                // One step at a time under the page's progress bar, yielding between steps (Cancel works).
+                let total = spec.steps.len();
+                let job = r.ws.jobs.start(format!("Replaying {total} steps …"));
+                let mut run = Replay::new(&spec, &files);
+                while !run.done() {
+                    job.progress(run.replayed() as f64 / total.max(1) as f64);
+                    yield_now().await;
+                    if job.cancelled() {
+                        job.end();
+                        return Err("Replay cancelled.".to_string());
+                    }
+                    run.step();
+                }
+                job.end();
+                let steps = run.finish();
                 Ok::<_, String>(Outcome {
                     warning,
                     total: spec.steps.len(),
