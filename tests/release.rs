@@ -554,7 +554,7 @@ fn the_portfolio_pack_lists_every_file_in_its_sha256sums() {
     })
     .unwrap();
     let checked = verify(&zip).unwrap();
-    assert_eq!(checked.files, 16, "every file but SHA256SUMS itself");
+    assert_eq!(checked.files, 17, "every file but SHA256SUMS itself");
     assert_eq!(
         Spec::from_json(&checked.spec.unwrap(), "test").unwrap().0,
         spec

@@ -258,7 +258,7 @@ test("runbook: gates from the records, refused and accepted release, portfolio o
   );
   assert.equal(report.sha256sum, report.files.length - 1, "sha256sum -c checks every file but SHA256SUMS");
   for (const f of ["README.md", "croissant.json", "datasheet.md", "data/train.jsonl", "data/train.json", "quality_report.html",
-    "tokenizer/CHANGELOG.md", "ab/decisions.md", "ab/log.jsonl", "drills/scoreboard.md", "imdb/runs.json",
+    "tokenizer/CHANGELOG.md", "tokenizer/dataset-tokenizer.json", "ab/decisions.md", "ab/log.jsonl", "drills/scoreboard.md", "imdb/runs.json",
     "pipeline/pipeline.json", "pipeline/pipeline.py", "release.json"]) {
     assert.ok(report.files.includes(f), `${f} is in the pack`);
   }

@@ -170,6 +170,27 @@ pub fn files(p: &PackInput) -> Result<Vec<ZipEntry>, String> {
             t.manifest_json(),
         ));
     }
+    // The tokenizer the dataset is used with, as recorded on its lineage (gate 4's evidence).
+    let recorded = p
+        .ws
+        .lineage(p.candidate)
+        .into_iter()
+        .rev()
+        .find(|x| x.tokenizer.is_some())
+        .map(|x| {
+            let id = x.tokenizer.clone().unwrap_or_default();
+            json!({
+                "tokenizer": id,
+                "recorded_on": x.id,
+                "transform": x.transform,
+                "params": x.params,
+                "extension": p.tokenizers.iter().find(|t| t.id == id).map(|t| t.changelog_line()),
+            })
+        });
+    out.push(file(
+        "tokenizer/dataset-tokenizer.json",
+        serde_json::to_string_pretty(&recorded).map_err(|e| e.to_string())?,
+    ));
     out.push(file("ab/decisions.md", ab_markdown(p.ab_log, p.candidate)));
     out.push(file("ab/log.jsonl", to_jsonl(p.ab_log)));
     out.push(file(
