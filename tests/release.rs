@@ -594,3 +594,147 @@ fn the_portfolio_pack_lists_every_file_in_its_sha256sums() {
         std::fs::write(format!("{out}.inputs/data.json"), FILE).unwrap();
     }
 }
+
+/// The runbook's points: read from the records, failed when the records contradict the step.
+#[test]
+fn the_runbook_reads_reruns_decisions_and_drills_from_the_records() {
+    use datalab::core::drills::board::Board;
+    use datalab::core::imdb::prepare::SplitSettings;
+    use datalab::core::imdb::record::{ArchiveInfo, RunRecord, SplitId};
+    use datalab::core::release::runbook::{evaluate as runbook, Inputs, Point};
+    let (lab, ids) = lineage();
+    let run = |n: u32, sha: &str, rows: [usize; 3]| RunRecord {
+        run: n,
+        when: "t".into(),
+        archive: ArchiveInfo {
+            name: "aclImdb_v1.tar.gz".into(),
+            bytes: 1,
+            sha256: "a".into(),
+        },
+        settings: SplitSettings::default(),
+        reviews: 50_000,
+        splits: ["train", "validation", "test"]
+            .iter()
+            .zip(rows)
+            .map(|(name, rows)| SplitId {
+                name: name.to_string(),
+                rows,
+                positive: rows / 2,
+                sha256: format!("{sha}{name}"),
+            })
+            .collect(),
+        baselines: None,
+    };
+    let mut board = Board::default();
+    board.start("schema-drift", 1, "t", 0.0);
+    board.finish("schema-drift", true, "recovered", 1000.0);
+    let eval = |runs: &[RunRecord], ws: &Workspace| {
+        let rows = lab.rows[&ids[4]].clone();
+        runbook(&Inputs {
+            ws,
+            candidate: Some(&ids[4]),
+            rows: Some(&rows),
+            ab_log: &[],
+            tokenizers: &[],
+            imdb_runs: runs,
+            board: &board,
+            replay: None,
+        })
+    };
+    let point = |steps: &[datalab::core::release::runbook::Step], anchor: &str, what: &str| {
+        let s = steps.iter().find(|s| s.anchor == anchor).unwrap();
+        s.checks.iter().find(|c| c.what == what).unwrap().clone()
+    };
+    let order: Vec<&str> = eval(&[], &lab.ws).iter().map(|s| s.anchor).collect();
+    assert_eq!(
+        order,
+        ["LAB-01", "APP-A", "LAB-02", "LAB-03", "LAB-04", "LAB-05", "LAB-06", "LAB-07", "LAB-08"]
+    );
+
+    let same = [
+        run(1, "x", [35_000, 5_000, 10_000]),
+        run(2, "x", [35_000, 5_000, 10_000]),
+    ];
+    let steps = eval(&same, &lab.ws);
+    assert_eq!(
+        point(&steps, "LAB-08", "a rerun reproduced the split hashes").state,
+        Point::Pass
+    );
+    assert_eq!(
+        point(&steps, "LAB-05", "split sizes are the reference script's").state,
+        Point::Pass
+    );
+    assert_eq!(
+        point(&steps, "LAB-07", "schema drift diagnosed and recovered").state,
+        Point::Pass
+    );
+    assert_eq!(
+        point(
+            &steps,
+            "LAB-07",
+            "duplicate leakage diagnosed and recovered"
+        )
+        .state,
+        Point::NotYet
+    );
+    assert_eq!(
+        point(&steps, "LAB-02", "every reflection decision has a reason").state,
+        Point::Pass
+    );
+    assert_eq!(
+        point(&steps, "LAB-01", "every row has provenance").state,
+        Point::Pass
+    );
+    assert_eq!(
+        point(
+            &steps,
+            "LAB-03",
+            "the tokenizer version is recorded on the dataset"
+        )
+        .state,
+        Point::Pass
+    );
+    assert_eq!(
+        point(&steps, "LAB-04", "an A/B decision exists").state,
+        Point::NotYet
+    );
+
+    // Same archive and settings, other splits: failed, by name. A sample archive's sizes: failed.
+    let differ = [
+        run(1, "x", [35_000, 5_000, 10_000]),
+        run(2, "y", [35_000, 5_000, 10_000]),
+    ];
+    let p = point(
+        &eval(&differ, &lab.ws),
+        "LAB-08",
+        "a rerun reproduced the split hashes",
+    );
+    assert_eq!(p.state, Point::Failed);
+    assert!(p.evidence.contains("runs 1 and 2"), "{}", p.evidence);
+    let small = [run(1, "x", [700, 100, 200])];
+    assert_eq!(
+        point(
+            &eval(&small, &lab.ws),
+            "LAB-05",
+            "split sizes are the reference script's"
+        )
+        .state,
+        Point::Failed
+    );
+
+    // A reflection decision with neither reason nor critique fails its point.
+    let mut ws = lab.ws.clone();
+    let refine = ws
+        .versions
+        .iter_mut()
+        .find(|v| v.transform == "refine")
+        .unwrap();
+    refine.params["rows"][0]["critique"] = json!("");
+    let p = point(
+        &eval(&same, &ws),
+        "LAB-02",
+        "every reflection decision has a reason",
+    );
+    assert_eq!(p.state, Point::Failed);
+    assert!(p.evidence.starts_with("1 of 1 decisions"), "{}", p.evidence);
+}
