@@ -287,6 +287,9 @@ test("runbook: gates from the records, refused and accepted release, portfolio o
   await page.goto(server.url + "?lab=workspace");
   await page.getByLabel("Import dataset").waitFor();
   const Q = await importVersion(page, "broken.json", [...rows(5, 9), { instruction: "no output here" }]);
+  // The released version is tagged in the lineage and offers no Delete, though it is a leaf and not current.
+  await page.locator("li.lineage-item", { hasText: T }).locator(".released-badge", { hasText: "v1.0.0" }).waitFor({ timeout: WAIT });
+  assert.equal(await page.getByRole("button", { name: `Delete ${T}` }).count(), 0);
   await page.goto(server.url + "?lab=runbook");
   await select.waitFor();
   await page.waitForFunction((q) => document.querySelector("#rb-candidate")?.value === q, Q, { timeout: WAIT });

@@ -100,7 +100,9 @@ pub fn VersionsPanel() -> impl IntoView {
             .into_iter()
             .map(|(depth, v)| {
                 let is_current = current.as_deref() == Some(v.id.as_str());
-                let leaf = ws.children(&v.id).is_empty();
+                let released = ws.release_of(&v.id).map(|r| r.tag.clone());
+                // A released version is never deleted: no Delete button (the workspace refuses it anyway).
+                let leaf = ws.children(&v.id).is_empty() && released.is_none();
                 let id = v.id.clone();
                 let (id2, id3, id4) = (id.clone(), id.clone(), id.clone());
                 let audit = ws.audits.get(&v.id).map(|a| {
@@ -113,6 +115,7 @@ pub fn VersionsPanel() -> impl IntoView {
                         " "
                         <span class="badge">{v.transform.clone()}</span>
                         {is_current.then(|| view! { " " <span class="badge current-badge">"current"</span> })}
+                        {released.clone().map(|tag| view! { " " <span class="badge released-badge" title="Released: it can never be deleted or changed">{format!("v{tag}")}</span> })}
                         <span class="note">
                             {format!(" {} rows · {} quarantined · {}", v.rows, v.quarantined, short_time(&v.created))}
                             {audit}
