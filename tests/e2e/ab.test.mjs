@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "./lib/server.mjs";
+import { mulberry32 } from "./lib/rng.mjs";
 import { launch } from "./lib/browser.mjs";
 import { openPage, expectTestIds, testIdText } from "./lib/page.mjs";
 import { startStandin } from "./lib/ollama-standin.mjs";
@@ -40,16 +41,7 @@ after(async () => {
 
 // A small deterministic "operations handbook" language: instructions and answers from a grammar, so more
 // rows from it teach an n-gram model more about held-out rows from it.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 const pick = (r, xs) => xs[Math.floor(r() * xs.length)];
 const VERBS = ["restart", "scale", "inspect", "drain", "roll back", "upgrade", "label", "cordon", "patch", "describe"];
 const THINGS = ["the deployment", "the pod", "the node", "the service", "the ingress", "the stateful set", "the replica set", "the cron job"];

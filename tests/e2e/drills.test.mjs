@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "./lib/server.mjs";
+import { mulberry32 } from "./lib/rng.mjs";
 import { launch } from "./lib/browser.mjs";
 import { openPage, expectTestIds, testIdText } from "./lib/page.mjs";
 
@@ -36,16 +37,7 @@ after(async () => {
 
 // A deterministic "operations handbook": rows from a small grammar, so held-out rows resemble training rows
 // and remembered copies of them show in the proxy's score.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 const pick = (r, xs) => xs[Math.floor(r() * xs.length)];
 const VERBS = ["restart", "scale", "inspect", "drain", "roll back", "upgrade", "label", "cordon", "patch", "describe"];
 const THINGS = ["the deployment", "the pod", "the node", "the service", "the ingress", "the stateful set", "the cron job"];

@@ -12,6 +12,7 @@ import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { serve } from "./lib/server.mjs";
+import { mulberry32 } from "./lib/rng.mjs";
 import { launch, watchErrors } from "./lib/browser.mjs";
 import { expectTestIds, testIdText } from "./lib/page.mjs";
 
@@ -37,16 +38,7 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 const WORDS = ["cluster", "node", "pod", "restart", "drain", "ticket", "engineer", "service", "latency", "quota",
   "budget", "release", "window", "probe", "config", "secret", "volume", "replica", "rollout", "alert", "pager",
   "queue", "backlog", "storage", "network", "policy", "label", "metric", "dashboard", "upgrade"];

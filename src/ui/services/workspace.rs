@@ -380,3 +380,24 @@ pub async fn packed_rows(job: Ticket, parts: &[&[Record]]) -> Option<js_sys::Uin
     }
     Some(out)
 }
+
+/// The `<option>`s of a version select: every dataset version, newest first, with its transform, rows and
+/// release tag; `selected` holds the chosen id.
+pub fn version_options(ctx: Ctx, selected: RwSignal<String>) -> impl IntoView {
+    move || {
+        ctx.ws.with(|w| {
+            w.versions
+                .iter()
+                .rev()
+                .map(|v| {
+                    let id = v.id.clone();
+                    let sel = id.clone();
+                    let tag = w
+                        .release_of(&v.id)
+                        .map_or(String::new(), |r| format!(" · v{}", r.tag));
+                    view! { <option value=id selected=move || selected.get() == sel>{format!("{} · {} · {} rows{tag}", v.id, v.transform, v.rows)}</option> }
+                })
+                .collect_view()
+        })
+    }
+}

@@ -21,17 +21,8 @@
 // computes the reference script's CSV hashes for tests/fixtures/imdb/e2e_expected.json.
 import zlib from "node:zlib";
 
-/** mulberry32: a tiny 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from "./rng.mjs";
+import { mulberry32 } from "./rng.mjs";
 
 /** FNV-1a of a string mixed with a seed: the per-file PRNG seed. */
 function seedFor(seed, key) {

@@ -10,6 +10,7 @@ use crate::core::ab::plan::TokenizerPlan;
 use crate::core::drills::board::{Board, Pack};
 use crate::core::tokenize::extend::version::TokenizerVersion;
 use crate::ui::services::tokenizer::{load_versions, plan_of, tokenizer_options};
+pub use crate::ui::services::workspace::version_options;
 use crate::ui::services::workspace::{now_iso, Ctx};
 use crate::web::storage;
 
@@ -93,23 +94,6 @@ impl DrillsCtx {
     /// The tokenizer a select value names.
     pub fn plan_of(&self, value: &str) -> Option<TokenizerPlan> {
         self.tokenizers.with_untracked(|t| plan_of(t, value))
-    }
-}
-
-/// The `<option>`s of a version select: every dataset version, newest first.
-pub fn version_options(ctx: Ctx, selected: RwSignal<String>) -> impl IntoView {
-    move || {
-        ctx.ws.with(|w| {
-            w.versions
-                .iter()
-                .rev()
-                .map(|v| {
-                    let id = v.id.clone();
-                    let sel = id.clone();
-                    view! { <option value=id selected=move || selected.get() == sel>{format!("{} · {} · {} rows", v.id, v.transform, v.rows)}</option> }
-                })
-                .collect_view()
-        })
     }
 }
 

@@ -14,7 +14,7 @@ use crate::core::dataset::transform::drop_rows;
 use crate::core::quality::dedup::LeakKind;
 use crate::core::quality::jobs::{Job, Outcome};
 use crate::ui::design::Section;
-use crate::ui::services::workspace::{derive, quarantine_of, rows_of, switch_to};
+use crate::ui::services::workspace::{derive, quarantine_of, rows_of, switch_to, version_options};
 
 /// Leaks listed at most (all are removed, and counted).
 const SHOWN: usize = 200;
@@ -121,19 +121,6 @@ pub fn LeakagePanel() -> impl IntoView {
             }
         });
     };
-    let options = move |selected: RwSignal<String>| {
-        q.ws.ws.with(|w| {
-            w.versions
-                .iter()
-                .rev()
-                .map(|v| {
-                    let id = v.id.clone();
-                    let sel = id.clone();
-                    view! { <option value=id selected=move || selected.get() == sel>{format!("{} · {} · {} rows", v.id, v.transform, v.rows)}</option> }
-                })
-                .collect_view()
-        })
-    };
     view! {
         <Section title="Leakage between splits" heading_id="leak-h">
             <p class="hint">
@@ -144,12 +131,12 @@ pub fn LeakagePanel() -> impl IntoView {
                 <label class="field-label" for="leak-train">"Training split"</label>
                 <select id="leak-train" on:change=move |ev| train.set(event_target_value(&ev))>
                     <option value="">"— choose —"</option>
-                    {move || options(train)}
+                    {version_options(q.ws, train)}
                 </select>
                 <label class="field-label" for="leak-test">"Test split"</label>
                 <select id="leak-test" on:change=move |ev| test.set(event_target_value(&ev))>
                     <option value="">"— choose —"</option>
-                    {move || options(test)}
+                    {version_options(q.ws, test)}
                 </select>
                 <button type="button" class="primary" on:click=check disabled=move || q.ws.jobs.is_busy()>"Check leakage"</button>
             </div>

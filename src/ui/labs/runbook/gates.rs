@@ -9,25 +9,11 @@ use crate::core::dataset::ledger::{waiver_problem, Release};
 use crate::core::release::gates::{blocking, Gate, Status};
 use crate::core::release::tag::next_tag;
 use crate::ui::design::Section;
-use crate::ui::services::workspace::{now_iso, save};
+use crate::ui::services::workspace::{now_iso, save, version_options};
 
 #[component]
 pub fn CandidatePanel() -> impl IntoView {
     let r = expect_context::<RunbookCtx>();
-    let options = move || {
-        r.ws.ws.with(|w| {
-            w.versions
-                .iter()
-                .rev()
-                .map(|v| {
-                    let id = v.id.clone();
-                    let sel = id.clone();
-                    let tag = w.release_of(&v.id).map_or(String::new(), |x| format!(" · v{}", x.tag));
-                    view! { <option value=id selected=move || r.candidate.get() == sel>{format!("{} · {} · {} rows{tag}", v.id, v.transform, v.rows)}</option> }
-                })
-                .collect_view()
-        })
-    };
     let quarantined = move || {
         let id = r.candidate.get();
         r.ws.ws.with(|w| w.get(&id).map_or(0, |v| v.quarantined))
@@ -40,7 +26,7 @@ pub fn CandidatePanel() -> impl IntoView {
             })}
             <label class="field-label" for="rb-candidate">"Release candidate"</label>
             <select id="rb-candidate" on:change=move |ev| r.candidate.set(event_target_value(&ev))>
-                {options}
+                {version_options(r.ws, r.candidate)}
             </select>
             {move || (quarantined() > 0).then(|| view! {
                 <p class="note" role="status" data-testid="rb-quarantined">{format!("This version holds {} quarantined rows back: gate 1 fails until they are fixed or discarded in the workspace lab.", quarantined())}</p>
