@@ -22,3 +22,5 @@ printf '\033[1;34m==>\033[0m %s\n' "IMDb: full-size synthetic archive to three C
 node bench/imdb-bench.mjs
 printf '\033[1;34m==>\033[0m %s\n' "A/B proxy: 5,000 rows of ~1.5 KB + 500 evaluation rows, three tokenizers, lab in Chromium vs NLTK"
 node bench/ab-bench.mjs
+printf '\033[1;34m==>\033[0m %s\n' "classroom: Magpie rows per minute against a shared server with 4 slots, at 1 / 2 / 4 parallel requests, vs the notebook's loop"
+node bench/classroom-bench.mjs

@@ -9,6 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, RequestInit, Response};
 
+use crate::core::llm::bundle::{line_bytes, LineRecorder, RecordedCall};
 use crate::core::llm::call::{Decoder, Planned};
 use crate::core::llm::connection::{
     check_json, classify_network_error, classify_status, classify_stream, ApiKind, Browser,
@@ -179,14 +180,17 @@ fn timeout(seconds: u32, f: impl FnMut() + 'static) -> Option<Timeout> {
 
 /// Sends a planned call and reads its stream, handing each new piece of text to `on_text` as it
 /// arrives. Ends with the whole answer, or why there is none (Cancel, an HTTP error, an error line in
-/// the stream, a stream cut short).
+/// the stream, a stream cut short). With `record`, every line of the answer is kept with its arrival time
+/// (for a run bundle).
 pub async fn stream(
     server: &Server,
     planned: &Planned,
     model: &str,
     abort: &Abort,
     mut on_text: impl FnMut(&str),
+    mut record: Option<&mut LineRecorder>,
 ) -> Result<Completion, CallError> {
+    let t0 = crate::web::tick::now_ms();
     let resp = send(
         server,
         "POST",
@@ -198,13 +202,12 @@ pub async fn stream(
     .await?;
     if !(200..300).contains(&resp.status()) {
         let text = body_text(&resp, abort).await?;
-        let f = classify_status(resp.status(), &text, planned.path, Some(model)).unwrap_or(
-            Failure::Http {
-                status: resp.status(),
-                message: text,
-            },
-        );
-        return Err(CallError::Failed(f));
+        return Err(CallError::Failed(status_failure(
+            resp.status(),
+            &text,
+            planned,
+            model,
+        )));
     }
     let mut decoder = Decoder::new(planned.kind);
     let mut acc = Accumulator::default();
@@ -230,6 +233,9 @@ pub async fn stream(
             break;
         };
         let bytes = Uint8Array::new(&value).to_vec();
+        if let Some(r) = record.as_deref_mut() {
+            r.push(&bytes, crate::web::tick::now_ms() - t0);
+        }
         let added = decoder.push(&bytes, &mut acc);
         if !added.is_empty() {
             on_text(&added);
@@ -242,6 +248,22 @@ pub async fn stream(
     if abort.aborted() {
         return Err(CallError::Cancelled);
     }
+    finish(decoder, acc, on_text)
+}
+
+fn status_failure(status: u16, text: &str, planned: &Planned, model: &str) -> Failure {
+    classify_status(status, text, planned.path, Some(model)).unwrap_or(Failure::Http {
+        status,
+        message: text.to_string(),
+    })
+}
+
+/// The end of an answer, live or replayed: the decoder's last text, then a complete answer or why not.
+fn finish(
+    mut decoder: Decoder,
+    mut acc: Accumulator,
+    mut on_text: impl FnMut(&str),
+) -> Result<Completion, CallError> {
     let added = decoder.finish(&mut acc);
     if !added.is_empty() {
         on_text(&added);
@@ -251,4 +273,46 @@ pub async fn stream(
     }
     acc.into_completion()
         .map_err(|_| CallError::Failed(Failure::StreamCut))
+}
+
+/// Plays a recorded answer back through the same decoder and checks a live answer goes through: the lab
+/// cannot tell a replayed model from a live one, except that nothing is sent anywhere.
+pub async fn replay(
+    planned: &Planned,
+    call: &RecordedCall,
+    model: &str,
+    abort: &Abort,
+    mut on_text: impl FnMut(&str),
+) -> Result<Completion, CallError> {
+    if !(200..300).contains(&call.status) {
+        let text: Vec<&str> = call.lines.iter().map(|(_, l)| l.as_str()).collect();
+        return Err(CallError::Failed(status_failure(
+            call.status,
+            &text.join("\n"),
+            planned,
+            model,
+        )));
+    }
+    let mut decoder = Decoder::new(planned.kind);
+    let mut acc = Accumulator::default();
+    for (i, (_, line)) in call.lines.iter().enumerate() {
+        if abort.aborted() {
+            return Err(CallError::Cancelled);
+        }
+        let added = decoder.push(&line_bytes(line), &mut acc);
+        if !added.is_empty() {
+            on_text(&added);
+        }
+        if acc.error.is_some() {
+            break;
+        }
+        // Let the page draw the text arriving, as it would from a live model.
+        if i % 16 == 15 {
+            crate::web::tick::yield_now().await;
+        }
+    }
+    if abort.aborted() {
+        return Err(CallError::Cancelled);
+    }
+    finish(decoder, acc, on_text)
 }

@@ -611,28 +611,54 @@ impl RunState {
         }
     }
 
-    /// Index of the next row to generate.
+    /// Index of the first row not yet finished.
     pub fn next_index(&self) -> usize {
-        self.rows.last().map_or(0, |r| r.index + 1)
+        self.pending()
+            .first()
+            .copied()
+            .unwrap_or(self.settings.count)
+    }
+
+    /// The rows still to generate, in order: with parallel requests rows finish out of order, so a
+    /// cancelled run may have gaps, and a resumed run fills them.
+    pub fn pending(&self) -> Vec<usize> {
+        let mut done = self.rows.iter().map(|r| r.index).peekable();
+        let mut out = Vec::new();
+        for i in 0..self.settings.count {
+            if done.peek() == Some(&i) {
+                done.next();
+            } else {
+                out.push(i);
+            }
+        }
+        out
     }
 
     /// Whether every requested row has finished.
     pub fn is_complete(&self) -> bool {
-        self.next_index() >= self.settings.count
+        self.pending().is_empty()
     }
 
-    /// Adds a finished row. It must be the next one: a row out of order would mean two tabs run the same
-    /// job, and silently keeping both would duplicate seeds.
+    /// Adds a finished row at its place (rows are kept in index order whatever order they finish in). A
+    /// row already present, or beyond the run, would mean two tabs run the same job, and silently
+    /// keeping both would duplicate seeds.
     pub fn push(&mut self, row: GeneratedRow) -> Result<(), String> {
-        let expected = self.next_index();
-        if row.index != expected {
+        if row.index >= self.settings.count {
             return Err(format!(
-                "row {} arrived but row {expected} was expected; is the run open in another tab?",
-                row.index
+                "row {} arrived but the run has only {} rows; is the run open in another tab?",
+                row.index, self.settings.count
             ));
         }
-        self.rows.push(row);
-        Ok(())
+        match self.rows.binary_search_by_key(&row.index, |r| r.index) {
+            Ok(_) => Err(format!(
+                "row {} arrived twice; is the run open in another tab?",
+                row.index
+            )),
+            Err(at) => {
+                self.rows.insert(at, row);
+                Ok(())
+            }
+        }
     }
 
     /// Rows that ended with each status: (ok, rejected, failed).
@@ -957,7 +983,11 @@ mod tests {
         assert!(run
             .push(row(5, RowStatus::Ok))
             .unwrap_err()
-            .contains("row 2 was expected"));
+            .contains("only 3 rows"));
+        assert!(run
+            .push(row(1, RowStatus::Ok))
+            .unwrap_err()
+            .contains("row 1 arrived twice"));
         // Saved and reloaded.
         let saved = serde_json::to_string(&run).unwrap();
         let mut run: RunState = serde_json::from_str(&saved).unwrap();
@@ -973,6 +1003,29 @@ mod tests {
         assert!(run.is_complete());
         assert_eq!(run.counts(), (1, 1, 1));
         assert_eq!(run.records().len(), 1);
+    }
+
+    #[test]
+    fn rows_finishing_out_of_order_keep_their_place_and_gaps_are_resumed() {
+        let settings = GenerationSettings {
+            count: 5,
+            ..Default::default()
+        };
+        let mut run = RunState::new(settings, "llama3.2:1b", llama());
+        for i in [2, 0, 4] {
+            run.push(row(i, RowStatus::Ok)).unwrap();
+        }
+        assert_eq!(
+            run.rows.iter().map(|r| r.index).collect::<Vec<_>>(),
+            [0, 2, 4]
+        );
+        assert_eq!(run.pending(), [1, 3]);
+        assert_eq!(run.next_index(), 1);
+        run.push(row(3, RowStatus::Ok)).unwrap();
+        run.push(row(1, RowStatus::Ok)).unwrap();
+        assert!(run.is_complete());
+        assert_eq!(run.next_index(), 5);
+        assert_eq!(run.records().len(), 5);
     }
 
     #[test]

@@ -6,12 +6,16 @@
 //! that arrive, so every parser is tested natively on awkward input.
 
 pub mod bridge;
+pub mod bundle;
 pub mod call;
+pub mod classroom;
 pub mod connection;
 pub mod judge;
 pub mod magpie;
 pub mod ndjson;
 pub mod ollama;
 pub mod openai;
+pub mod ps;
 pub mod reflection;
+pub mod retry;
 pub mod review;

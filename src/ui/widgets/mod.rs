@@ -2,6 +2,7 @@
 
 pub mod bar_chart;
 pub mod checkbox;
+pub mod class_panel;
 pub mod code_bridge;
 pub mod histogram;
 pub mod import_panel;

@@ -220,7 +220,12 @@ function limit(text, options = {}) {
  *   script          ({ path, body, model, kind }) → undefined | { text } | { hook } | { status, error }
  *   delayMs         pause between streamed chunks (default 8; the `slow` model uses 300)
  *   apiKey          when set, /v1 routes require `Authorization: Bearer <apiKey>`
- * Resolves to { url, close, requests } — `requests` lists every request: { method, path, origin, headers, body }.
+ *   slots           generation requests served at once (OLLAMA_NUM_PARALLEL; default unlimited); the rest queue
+ *   maxQueue        requests allowed to wait for a slot (OLLAMA_MAX_QUEUE); beyond it Ollama's 503
+ *                   {"error":"server busy, please try again.  maximum pending requests exceeded"}
+ *   loadMs          a model's first generation request waits this long (a cold load); /api/ps lists it after
+ * Resolves to { url, close, requests, load } — `requests` lists every request: { method, path, origin, headers,
+ * body }; `load` has `maxActive` (most generation requests served at once) and `busy503` (queue-full refusals).
  */
 export function startStandin(opts = {}) {
   const models = (opts.models || DEFAULT_MODELS).map((m) => (typeof m === "string" ? { name: m } : m));
@@ -228,6 +233,22 @@ export function startStandin(opts = {}) {
   const delayMs = opts.delayMs ?? 8;
   const requests = [];
   let unseeded = 0;
+  // Ollama's scheduler, reduced to what a client sees: a few slots, a bounded queue, a cold load.
+  const slots = opts.slots ?? Infinity;
+  const maxQueue = opts.maxQueue ?? Infinity;
+  let active = 0;
+  const waiting = [];
+  const loaded = new Map(); // model → expires_at
+  const load = { maxActive: 0, busy503: 0 };
+  const acquire = () => {
+    const got = active < slots ? (active++, Promise.resolve()) : new Promise((resolve) => waiting.push(resolve));
+    return got.then(() => (load.maxActive = Math.max(load.maxActive, active)));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
 
   const fullName = (n) => (n.includes(":") ? n : `${n}:latest`);
   const hookOf = (model) => HOOKS.find((h) => model.split(":")[0] === h);
@@ -278,7 +299,7 @@ export function startStandin(opts = {}) {
     };
     const routes = {
       "/api/version": "GET", "/api/tags": "GET", "/api/show": "POST", "/api/generate": "POST",
-      "/api/chat": "POST", "/v1/chat/completions": "POST", "/v1/models": "GET",
+      "/api/chat": "POST", "/v1/chat/completions": "POST", "/v1/models": "GET", "/api/ps": "GET",
     };
     const route = routes[url.pathname];
     if (!route || (req.method !== route && !(req.method === "HEAD" && route === "GET"))) {
@@ -318,6 +339,13 @@ export function startStandin(opts = {}) {
               parameter_size: m.parameter_size ?? "1B",
               quantization_level: m.quantization_level ?? "Q4_K_M",
             },
+          })),
+        });
+      case "/api/ps":
+        return json(200, {
+          models: [...loaded.keys()].map((name) => ({
+            name, model: name, size: 1_000_000_000, digest: fnv1a(name).toString(16).padStart(8, "0").repeat(8),
+            details: { format: "gguf", family: "llama" }, expires_at: loaded.get(name), size_vram: 1_000_000_000,
           })),
         });
       case "/v1/models":
@@ -403,6 +431,26 @@ export function startStandin(opts = {}) {
     stats.total_duration = stats.load_duration + stats.prompt_eval_duration + stats.eval_duration + 3_000_000;
     const created_at = new Date().toISOString();
 
+    // A full queue is refused at once, as Ollama does (no Retry-After); otherwise wait for a slot.
+    if (active >= slots && waiting.length >= maxQueue) {
+      const message = "server busy, please try again.  maximum pending requests exceeded";
+      load.busy503++;
+      return openai ? oaError(503, message) : json(503, { error: message });
+    }
+    await acquire();
+    try {
+      const name = fullName(model);
+      if (!loaded.has(name)) {
+        if (opts.loadMs) await new Promise((r) => setTimeout(r, opts.loadMs));
+        loaded.set(name, new Date(Date.now() + 300_000).toISOString());
+      }
+      await respond();
+    } finally {
+      release();
+    }
+    return;
+
+    async function respond() {
     if (openai) return openaiAnswer({ req, res, body, model, text: limited.text, pieces, reason: limited.reason, stream, stats, hook, delay: hook === "slow" ? 300 : delayMs });
 
     if (!stream) {
@@ -436,6 +484,7 @@ export function startStandin(opts = {}) {
     await writeSplit(res, Buffer.from(lines.join(""), "utf8"), hook === "slow" ? 300 : delayMs);
     if (hook === "cut") res.socket?.destroy();
     else res.end();
+    }
   });
 
   async function openaiAnswer({ req, res, model, text, pieces, reason, stream, stats, hook, body, delay }) {
@@ -485,6 +534,7 @@ export function startStandin(opts = {}) {
       resolve({
         url: `http://127.0.0.1:${port}`,
         requests,
+        load,
         close: () =>
           new Promise((r) => {
             server.closeAllConnections?.();

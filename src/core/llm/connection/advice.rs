@@ -309,5 +309,26 @@ pub fn advise(failure: &Failure, ctx: &Context) -> Advice {
             "The stream stopped before the server said it was done: the connection closed, the server restarted, or the request was cancelled. Finished rows are kept.".into(),
             vec![step("Run the remaining rows again (a run can be resumed).", None)],
         ),
+        Failure::Busy { retries, waited_s } => advice(
+            "The shared server stayed busy",
+            format!(
+                "{} answered \"server busy\" (its queue of waiting requests is full) to every one of {retries} retries over {waited_s} s, so the lab stopped waiting. Finished rows are kept; run the rest again later.",
+                ctx.endpoint.base
+            ),
+            vec![
+                step("Lower \"Parallel requests\" to 1: each student's extra requests fill the class server's queue.", None),
+                step("Ask the instructor to let the server queue and run more at once (on the server's machine, then restart Ollama):", Some("OLLAMA_NUM_PARALLEL=4 OLLAMA_MAX_QUEUE=1024 ollama serve".into())),
+                step("Or load the instructor's run bundle (\"Run bundle\" above) and replay the recorded run with no server at all.", None),
+                step("Raise \"Wait for a busy server\" if the class is large and the server is only slow.", None),
+            ],
+        ),
+        Failure::NotRecorded { what } => advice(
+            "This request is not in the run bundle",
+            format!("Replay answers only the requests the instructor recorded; the lab asked for {what}, which the bundle does not hold, and nothing is invented in its place."),
+            vec![
+                step("Use the settings the bundle was recorded with (the message under \"Run bundle\" lists them): the same template, model, seed, number of rows and sampling.", None),
+                step("Or connect to a model (choose Ollama above) to run with your own settings.", None),
+            ],
+        ),
     }
 }

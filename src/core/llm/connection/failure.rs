@@ -34,6 +34,10 @@ pub enum Failure {
     StreamError { message: String },
     /// The stream stopped before its final line.
     StreamCut,
+    /// A shared server stayed busy (503 queue full, or 429) through every retry until the time limit.
+    Busy { retries: u32, waited_s: u32 },
+    /// Replaying a run bundle: the request the lab would send is not in the bundle (`what` names it).
+    NotRecorded { what: String },
 }
 
 impl Failure {
@@ -53,6 +57,8 @@ impl Failure {
             Failure::Timeout { seconds } => format!("No answer in {seconds} s"),
             Failure::StreamError { .. } => "Error during generation".into(),
             Failure::StreamCut => "Answer cut short".into(),
+            Failure::Busy { waited_s, .. } => format!("Server busy for {waited_s} s — gave up"),
+            Failure::NotRecorded { .. } => "Request not in the run bundle".into(),
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::core::llm::ollama::Message;
 use crate::ui::services::llm::Llm;
 use crate::ui::services::workspace::rows_of;
 use crate::ui::widgets::llm_connection::ConnectionPanel;
-use crate::web::llm::{stream, Abort, CallError};
+use crate::web::llm::{Abort, CallError};
 
 /// The judged samples of the last rubric run, by dataset version.
 pub type Judgements = Arc<BTreeMap<String, Judged>>;
@@ -96,7 +96,10 @@ async fn judge_all(ab: AbCtx, llm: Llm, size: usize, out: RwSignal<Option<Judgem
                     return ctx.error(e);
                 }
             };
-            match stream(&server, &planned, &model, &abort, |_| {}).await {
+            match llm
+                .call(&server, &planned, &model, &abort, None, |_| {})
+                .await
+            {
                 Ok(c) => match judge::parse_scores(&rubric, &c.text) {
                     Ok(s) => {
                         judged.rows.push(i);

@@ -75,6 +75,9 @@ pub fn GenerateLab() -> impl IntoView {
                         disabled=move || g.running() || counts().0 == 0 || g.saved.with(Option::is_some)>
                         "Save kept rows as a dataset version"
                     </button>
+                    <Show when=move || !g.running() && g.run.with(|r| r.as_ref().is_some_and(|r| !r.rows.is_empty()))>
+                        <button type="button" on:click=move |_| save::export_bundle(g)>"Export run bundle"</button>
+                    </Show>
                 </div>
                 <div class="stats">
                     <div class="stat">

@@ -46,3 +46,48 @@ pub async fn save_version(g: GCtx) {
         ));
     }
 }
+
+/// Saves the calls this tab made for the run as a run bundle, for students to replay with no model.
+pub fn export_bundle(g: GCtx) {
+    let Some(run) = g.run.get_untracked() else {
+        return;
+    };
+    let calls = g.tape.get_value();
+    if calls.is_empty() {
+        return g.ws.error(if g.llm.replaying() {
+            "A replayed run records nothing new: the bundle you loaded is already the recording."
+        } else {
+            "Nothing was recorded in this tab: a bundle holds the calls made since the run started here. Generate (or resume) with a model connected, then export."
+        });
+    }
+    let settings = serde_json::json!({
+        "count": run.settings.count,
+        "base_seed": run.settings.base_seed,
+        "temperature": run.settings.temperature,
+        "top_p": run.settings.top_p,
+        "num_predict": run.settings.num_predict,
+        "template": run.template.family.label(),
+    });
+    let n = calls.len();
+    let bundle = g.llm.bundle_of("generate", &run.model, settings, calls);
+    let safe: String = run
+        .model
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = format!("run-bundle-generate-{safe}-{}rows.json", run.settings.count);
+    match crate::web::files::download(&name, "application/json", bundle.to_json().as_bytes()) {
+        Ok(()) => g.ws.info(format!(
+            "Exported {name}: {n} requests and their streamed answers, model {}{}. Students load it with \"Run bundle\" in the connection panel and press Generate with the same settings.",
+            run.model,
+            bundle.digest.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+        )),
+        Err(e) => g.ws.error(e),
+    }
+}

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::core::llm::bridge::Call;
 use crate::core::llm::magpie::{Family, GenerationSettings, RunState, Template};
-use crate::ui::services::llm::Llm;
+use crate::ui::services::llm::{Llm, Tape};
 use crate::ui::services::workspace::Ctx;
 use crate::web::storage;
 
@@ -35,6 +35,8 @@ pub struct GCtx {
     pub saved: RwSignal<Option<String>>,
     /// Problems with the settings, by field, shown beside the form.
     pub errors: RwSignal<Vec<(String, String)>>,
+    /// Every call of the run made in this tab, with its streamed answer: "Export run bundle" saves it.
+    pub tape: Tape,
 }
 
 impl GCtx {
@@ -55,6 +57,7 @@ impl GCtx {
             last_call: RwSignal::new(None),
             saved: RwSignal::new(None),
             errors: RwSignal::new(Vec::new()),
+            tape: StoredValue::new(Vec::new()),
         }
     }
 

@@ -16,9 +16,10 @@ use crate::core::llm::reflection::{
 };
 use crate::core::llm::review::{status_word, Counts, Decision, Reviewed, RunSettings};
 use crate::ui::design::Section;
+use crate::ui::services::llm::each_parallel;
 use crate::ui::services::workspace::Notice;
 use crate::ui::widgets::code_bridge::CodeBridge;
-use crate::web::llm::{stream, Abort, CallError, Server};
+use crate::web::llm::{Abort, CallError, Server};
 
 /// The rows, the mode, the prompts and the options.
 #[component]
@@ -217,10 +218,12 @@ fn prepare(r: RCtx) -> Result<Plan, String> {
     })
 }
 
-/// Reflects on the chosen rows, one call at a time.
+/// Reflects on the chosen rows: one call per row, up to "Parallel requests" at once (each row's result
+/// lands at its own index, so the order they finish in does not matter).
 async fn run(r: RCtx, p: Plan) {
     let llm = r.llm;
     let job = r.ws.jobs.start("Reflecting");
+    llm.ensure_digest(&p.server, &p.model).await;
     let abort = Abort::new();
     job.on_cancel({
         let abort = abort.clone();
@@ -232,9 +235,20 @@ async fn run(r: RCtx, p: Plan) {
         ..Sampling::default()
     };
     let n = p.indices.len();
-    let mut done = 0usize;
-    let mut outcome: Option<Notice> = None;
-    for (k, &i) in p.indices.iter().enumerate() {
+    let done = std::cell::Cell::new(0usize);
+    let started = std::cell::Cell::new(0usize);
+    let outcome: std::cell::RefCell<Option<Notice>> = std::cell::RefCell::new(None);
+    let (p, sampling, abort, done, started, outcome) =
+        (&p, &sampling, &abort, &done, &started, &outcome);
+    let finished_word = move || {
+        let d = done.get();
+        format!(
+            "{} finished before it {} kept",
+            rows_word(d),
+            if d == 1 { "is" } else { "are" }
+        )
+    };
+    each_parallel(llm.parallel.get_untracked() as usize, p.indices.clone(), |i| async move {
         let record = &p.rows[i];
         let kind = choose_kind_for(record, p.settings.mode);
         let (system, user) = p.settings.prompts.render(kind, record);
@@ -247,32 +261,35 @@ async fn run(r: RCtx, p: Plan) {
             &p.server.endpoint,
             &p.model,
             &intent,
-            &sampling,
+            sampling,
             p.server.api_key.is_some(),
         ) {
             Ok(x) => x,
             Err(e) => {
-                outcome = Some(Notice::Error(e));
-                break;
+                outcome.replace(Some(Notice::Error(e)));
+                return false;
             }
         };
         r.reflect_call.set(Some(planned.bridge.clone()));
-        job.progress(k as f64 / n as f64);
+        started.set(started.get() + 1);
         r.running.set(Some(Running {
             what: "reflect",
-            k: k + 1,
+            k: started.get(),
             n,
             row: i,
             live: String::new(),
         }));
-        let result = stream(&p.server, &planned, &p.model, &abort, |t| {
-            r.running.update(|x| {
-                if let Some(x) = x {
-                    x.live.push_str(t)
-                }
+        let result = llm
+            .call(&p.server, &planned, &p.model, abort, Some(r.tape), |t| {
+                r.running.update(|x| {
+                    if let Some(x) = x {
+                        if x.row == i {
+                            x.live.push_str(t)
+                        }
+                    }
+                })
             })
-        })
-        .await;
+            .await;
         match result {
             Ok(c) => {
                 let refinement = Refinement::from_reply(kind, record, &c.text, &p.model);
@@ -289,32 +306,36 @@ async fn run(r: RCtx, p: Plan) {
                     v.sort_by_key(|x| x.it.index);
                 });
                 r.persist();
-                done += 1;
+                done.set(done.get() + 1);
+                job.progress(done.get() as f64 / n as f64);
+                true
             }
             Err(CallError::Cancelled) => {
-                outcome = Some(Notice::Info(format!(
-                    "Cancelled at row {} ({} of {n}); {} finished before it {} kept.",
-                    i + 1,
-                    k + 1,
-                    rows_word(done),
-                    if done == 1 { "is" } else { "are" }
-                )));
-                break;
+                if outcome.borrow().is_none() {
+                    outcome.replace(Some(Notice::Info(format!(
+                        "Cancelled at row {} ({} of {n}); {}.",
+                        i + 1,
+                        started.get(),
+                        finished_word()
+                    ))));
+                }
+                false
             }
             Err(CallError::Failed(f)) => {
                 let short = f.short();
                 llm.report(&p.server, f);
-                outcome = Some(Notice::Error(format!(
-                    "Row {}: the call failed ({short}). The connection panel above says what to do. {} \
-                     finished before it {} kept.",
+                abort.abort();
+                outcome.replace(Some(Notice::Error(format!(
+                    "Row {}: the call failed ({short}). The connection panel above says what to do. {}.",
                     i + 1,
-                    rows_word(done),
-                    if done == 1 { "is" } else { "are" }
-                )));
-                break;
+                    finished_word()
+                ))));
+                false
             }
         }
-    }
+    })
+    .await;
+    let outcome = outcome.take();
     r.running.set(None);
     job.end();
     let note = outcome.unwrap_or_else(|| {
@@ -430,6 +451,9 @@ pub fn ReflectPanel() -> impl IntoView {
             <div class="buttons left">
                 <button type="button" class="primary" on:click=reflect
                     disabled=move || r.running.with(Option::is_some)>"Reflect"</button>
+                <Show when=move || r.running.with(Option::is_none) && r.items.with(|v| !v.is_empty())>
+                    <button type="button" on:click=move |_| export_bundle(r)>"Export run bundle"</button>
+                </Show>
             </div>
             {progress_view(r, "reflect", "Row")}
             {notice_view(r.reflect_note, "reflect-note")}
@@ -446,4 +470,33 @@ pub fn ReflectPanel() -> impl IntoView {
             <CodeBridge call=r.reflect_call />
         </Section>
     }
+}
+
+/// Saves this tab's reflection and rubric calls as a run bundle (students replay it with no model).
+fn export_bundle(r: RCtx) {
+    let calls = r.tape.get_value();
+    if calls.is_empty() {
+        return r.reflect_note.set(Some(Notice::Error(
+            "Nothing was recorded in this tab: a bundle holds the calls made here with a model connected (a replayed run records nothing new).".into(),
+        )));
+    }
+    let Some(settings) = r.runs.with_untracked(|v| v.last().cloned()) else {
+        return;
+    };
+    let n = calls.len();
+    let model = settings.model.clone();
+    let bundle = r.llm.bundle_of(
+        "refine",
+        &model,
+        serde_json::to_value(&settings).unwrap_or_default(),
+        calls,
+    );
+    let name = format!("run-bundle-refine-{}.json", model.replace([':', '/'], "-"));
+    let note = match crate::web::files::download(&name, "application/json", bundle.to_json().as_bytes()) {
+        Ok(()) => Notice::Info(format!(
+            "Exported {name}: {n} requests with their streamed answers. Students load it with \"Run bundle\" and reflect on the same rows with the same prompts and options."
+        )),
+        Err(e) => Notice::Error(e),
+    };
+    r.reflect_note.set(Some(note));
 }

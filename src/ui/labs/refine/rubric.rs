@@ -16,9 +16,10 @@ use crate::core::llm::reflection::Kind;
 use crate::core::llm::review::{summarise, Judged, RubricSummary};
 use crate::core::stats::Interval;
 use crate::ui::design::Section;
+use crate::ui::services::llm::each_parallel;
 use crate::ui::services::workspace::Notice;
 use crate::ui::widgets::code_bridge::CodeBridge;
-use crate::web::llm::{stream, Abort, CallError};
+use crate::web::llm::{Abort, CallError};
 
 /// Resamples of the bootstrap interval.
 const RESAMPLES: usize = 2000;
@@ -88,76 +89,101 @@ async fn score(r: RCtx) {
     });
     r.rubric_note.set(None);
     let n = rows.len() * 2;
-    let mut judged = Vec::new();
-    let mut outcome = None;
-    'rows: for (k, (index, kind, before, after)) in rows.into_iter().enumerate() {
+    // Rows are scored side by side ("Parallel requests"); each keeps its index and the list is sorted
+    // at the end, so the summary is the same for any setting.
+    let judged_cell: std::cell::RefCell<Vec<Judged>> = std::cell::RefCell::new(Vec::new());
+    let outcome: std::cell::RefCell<Option<Notice>> = std::cell::RefCell::new(None);
+    let calls = std::cell::Cell::new(0usize);
+    let (rubric_ref, sampling, abort, judged_ref, outcome_ref, calls, server, model) = (
+        &rubric,
+        &sampling,
+        &abort,
+        &judged_cell,
+        &outcome,
+        &calls,
+        &server,
+        &model,
+    );
+    each_parallel(llm.parallel.get_untracked() as usize, rows, |(index, kind, before, after)| async move {
         let mut results: Vec<Result<judge::Scores, String>> = Vec::with_capacity(2);
-        for (side, record) in [before, after].iter().enumerate() {
-            let (system, user) = judge::prompt(&rubric, record);
+        for record in [before, after].iter() {
+            let (system, user) = judge::prompt(rubric_ref, record);
             let intent = Intent::Chat {
                 messages: vec![Message::system(system), Message::user(user)],
-                format: Some(judge::schema(&rubric)),
+                format: Some(judge::schema(rubric_ref)),
             };
             let planned = match plan(
                 server.kind,
                 &server.endpoint,
-                &model,
+                model,
                 &intent,
-                &sampling,
+                sampling,
                 server.api_key.is_some(),
             ) {
                 Ok(p) => p,
                 Err(e) => {
-                    outcome = Some(Notice::Error(e));
-                    break 'rows;
+                    outcome_ref.replace(Some(Notice::Error(e)));
+                    return false;
                 }
             };
             r.judge_call.set(Some(planned.bridge.clone()));
-            job.progress((2 * k + side) as f64 / n as f64);
+            calls.set(calls.get() + 1);
+            job.progress((calls.get() - 1) as f64 / n as f64);
             r.running.set(Some(Running {
                 what: "judge",
-                k: 2 * k + side + 1,
+                k: calls.get(),
                 n,
                 row: index,
                 live: String::new(),
             }));
-            let result = stream(&server, &planned, &model, &abort, |t| {
-                r.running.update(|x| {
-                    if let Some(x) = x {
-                        x.live.push_str(t)
-                    }
+            let result = llm
+                .call(server, &planned, model, abort, Some(r.tape), |t| {
+                    r.running.update(|x| {
+                        if let Some(x) = x {
+                            if x.row == index {
+                                x.live.push_str(t)
+                            }
+                        }
+                    })
                 })
-            })
-            .await;
+                .await;
             match result {
-                Ok(c) => results.push(judge::parse_scores(&rubric, &c.text)),
+                Ok(c) => results.push(judge::parse_scores(rubric_ref, &c.text)),
                 Err(CallError::Cancelled) => {
-                    outcome = Some(Notice::Info(format!(
-                        "Cancelled; the {} rows scored both times before it are shown.",
-                        judged.len()
-                    )));
-                    break 'rows;
+                    if outcome_ref.borrow().is_none() {
+                        outcome_ref.replace(Some(Notice::Info(format!(
+                            "Cancelled; the {} rows scored both times before it are shown.",
+                            judged_ref.borrow().len()
+                        ))));
+                    }
+                    return false;
                 }
                 Err(CallError::Failed(f)) => {
                     let short = f.short();
-                    llm.report(&server, f);
-                    outcome = Some(Notice::Error(format!(
+                    llm.report(server, f);
+                    abort.abort();
+                    outcome_ref.replace(Some(Notice::Error(format!(
                         "Row {}: the judge's call failed ({short}). The connection panel above says what to do.",
                         index + 1
-                    )));
-                    break 'rows;
+                    ))));
+                    return false;
                 }
             }
         }
         let after = results.pop().expect("two results");
         let before = results.pop().expect("two results");
-        judged.push(Judged {
+        judged_ref.borrow_mut().push(Judged {
             index,
             kind,
             before,
             after,
         });
-    }
+        true
+    })
+    .await;
+    let mut judged = judged_cell.take();
+    judged.sort_by_key(|j| j.index);
+    let outcome = outcome.take();
     r.running.set(None);
     job.end();
     if !judged.is_empty() {

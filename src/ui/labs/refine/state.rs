@@ -66,6 +66,8 @@ pub struct RCtx {
     pub runs: RwSignal<Vec<RunSettings>>,
     pub items: RwSignal<Vec<Item>>,
     pub next_uid: StoredValue<u64>,
+    /// The model calls of this tab's reflection and rubric runs, for "Export run bundle".
+    pub tape: crate::ui::services::llm::Tape,
     pub running: RwSignal<Option<Running>>,
     pub reflect_note: RwSignal<Option<Notice>>,
     pub reflect_call: RwSignal<Option<Call>>,
@@ -94,6 +96,7 @@ impl RCtx {
             runs: RwSignal::new(Vec::new()),
             items: RwSignal::new(Vec::new()),
             next_uid: StoredValue::new(0),
+            tape: StoredValue::new(Vec::new()),
             running: RwSignal::new(None),
             reflect_note: RwSignal::new(None),
             reflect_call: RwSignal::new(None),
