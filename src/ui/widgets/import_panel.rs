@@ -3,6 +3,8 @@
 
 use leptos::html::Input;
 use leptos::prelude::*;
+
+use crate::ui::services::sample::SampleButton;
 use leptos::task::spawn_local;
 use serde_json::json;
 
@@ -238,6 +240,7 @@ pub fn ImportPanel() -> impl IntoView {
                 <span class="hint">" … or drop a file anywhere on this page, or paste below."</span>
             </div>
             <PasteBox on_import=Callback::new(on_paste_import) />
+            <SampleButton />
             <CsvMappingForm pending=pending instruction=map_instruction input=map_input
                 output=map_output on_map=Callback::new(on_map) />
             {move || failure.get().map(|f| view! { <div class="error" role="alert" data-testid="import-error">{f}</div> })}

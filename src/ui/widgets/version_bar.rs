@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::ui::services::sample::SampleButton;
 use crate::ui::services::workspace::{use_workspace, Notice, Saved};
 use crate::ui::widgets::progress::BusyBar;
 
@@ -21,7 +22,14 @@ pub fn NoticeLine() -> impl IntoView {
 /// The bar a page working on the workspace's current version opens with: the version, its rows (and
 /// quarantine, when the page uses it), whether it is saved, the running job and the last message.
 #[component]
-pub fn VersionBar<F>(cancel: F, #[prop(optional)] quarantine: bool) -> impl IntoView
+pub fn VersionBar<F>(
+    cancel: F,
+    #[prop(optional)] quarantine: bool,
+    /// Offer "Load the sample dataset" while the workspace is empty (pages without an import panel,
+    /// which offers it already).
+    #[prop(optional)]
+    sample: bool,
+) -> impl IntoView
 where
     F: Fn() + Copy + Send + Sync + 'static,
 {
@@ -55,6 +63,7 @@ where
                     Saved::NoStorage(e) => format!("No storage: {e}"),
                 }}
             </p>
+            {move || (sample && ctx.ws.with(|w| w.versions.is_empty())).then(|| view! { <SampleButton /> })}
             <BusyBar jobs=ctx.jobs cancel=cancel />
             <NoticeLine />
         </div>

@@ -29,7 +29,7 @@ pub fn AbLab() -> impl IntoView {
     };
     view! {
         <LabPage id="ab">
-            <VersionBar cancel=cancel />
+            <VersionBar cancel=cancel sample=true />
             <spec_panel::SpecPanel />
             <run::RunPanel />
             <table::TablePanel />

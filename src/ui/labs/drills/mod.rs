@@ -27,7 +27,7 @@ pub fn DrillsLab() -> impl IntoView {
     };
     view! {
         <LabPage id="drills">
-            <VersionBar cancel=cancel />
+            <VersionBar cancel=cancel sample=true />
             <schema::SchemaDrillPanel />
             <leak::LeakDrillPanel />
             <mismatch::MismatchDrillPanel />

@@ -23,7 +23,7 @@ pub fn RunbookLab() -> impl IntoView {
     let cancel = move || ws.cancel();
     view! {
         <LabPage id="runbook">
-            <VersionBar cancel=cancel />
+            <VersionBar cancel=cancel sample=true />
             <gates::CandidatePanel />
             <gates::GatesPanel />
             <curate::TokenizerPanel />
