@@ -116,6 +116,14 @@ fn the_committed_sample_is_what_the_script_makes() {
         "static/sample/ or docs/sample.md is stale: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The README carries the section (its heading one level down): every other line, unchanged.
+    let readme = read("README.md");
+    for line in read("docs/sample.md").lines().skip(1) {
+        assert!(
+            readme.contains(line),
+            "README.md lacks this line of docs/sample.md (paste the section again): {line}"
+        );
+    }
 }
 
 #[test]
