@@ -131,9 +131,12 @@ test("a class link sets and keeps the endpoint and model; a malformed one is nam
 });
 
 test("parallel requests give the same rows as one at a time, in place, and use the server's slots", async () => {
-  const ollama = await startStandin({ slots: 4, delayMs: 15 });
+  // A cold model: the first request waits 1.5 s while it "loads"; /api/ps says so, then says it is loaded.
+  const ollama = await startStandin({ slots: 4, delayMs: 15, loadMs: 1500 });
   try {
     const one = await generate(ollama, { n: 8, seed: 21, parallel: 1 });
+    await waitText(one.page, "llm-loaded", /llama3\.2:latest is not loaded yet: the first request loads it/);
+    await waitText(one.page, "llm-loaded", /llama3\.2:latest is loaded/);
     await waitText(one.page, "generated-version", /^ds-/);
     const rows1 = await runRows(one.page);
     assert.equal(ollama.load.maxActive, 1, "one at a time");
@@ -276,6 +279,55 @@ test("a recorded run replays with no model; an edited bundle and one for other s
     assert.deepEqual(student.errors, []);
   } finally {
     await student.context.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a reflection run, recorded in the refine lab with parallel requests, replays with no model", async () => {
+  const ollama = await startStandin({ delayMs: 5, slots: 2 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));
+  let bundlePath, live;
+  const reflect = async (page) => {
+    await page.getByRole("button", { name: "Load the sample dataset", exact: true }).click();
+    await waitText(page, "rows-valid", /^299$/);
+    await setNumber(page, "How many rows", 4);
+    await page.getByRole("button", { name: "Reflect", exact: true }).click();
+    await waitText(page, "reflect-note", /Reflected on 4 rows/);
+    return (await page.getByTestId("reflect-results").textContent()).trim();
+  };
+  try {
+    const t = await freshPage(`?lab=refine&ollama=${encodeURIComponent(ollama.url)}&model=llama3.2%3Alatest`);
+    await setNumber(t.page, "Parallel requests", 2);
+    live = await reflect(t.page);
+    assert.ok(ollama.load.maxActive >= 2, "two rows at once");
+    const [dl] = await Promise.all([
+      t.page.waitForEvent("download"),
+      t.page.getByRole("button", { name: "Export run bundle" }).click(),
+    ]);
+    bundlePath = path.join(dir, dl.suggestedFilename());
+    await dl.saveAs(bundlePath);
+    assert.deepEqual(t.errors, []);
+    await t.context.close();
+  } finally {
+    await ollama.close();
+  }
+  const bundle = JSON.parse(fs.readFileSync(bundlePath, "utf8"));
+  assert.equal(bundle.lab, "refine");
+  assert.equal(bundle.calls.length, 4);
+  const s = await freshPage("?lab=refine");
+  const sent = [];
+  s.page.on("request", (r) => {
+    if (!r.url().startsWith(server.url)) sent.push(r.url());
+  });
+  try {
+    await s.page.getByLabel("Run bundle").setInputFiles(bundlePath);
+    await waitText(s.page, "llm-status", /Replay: refine run of llama3\.2:latest/);
+    const replayed = await reflect(s.page);
+    assert.equal(replayed, live, `the same revisions, row for row (${await testIdText(s.page, "reflect-note")})`);
+    assert.deepEqual(sent, [], "no request left the page");
+    assert.deepEqual(s.errors, []);
+  } finally {
+    await s.context.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -182,7 +182,7 @@ pub fn advise(failure: &Failure, ctx: &Context) -> Advice {
             } else if ctx.ollama_rules() && !is_default_allowed_origin(&ctx.page_origin) {
                 steps.extend(origins_steps(&origin_text));
             }
-            if matches!(ctx.browser, Browser::Chromium | Browser::Other) && !ctx.page_is_local() && ctx.endpoint.is_loopback() {
+            if ctx.needs_local_network_permission() {
                 steps.extend(chromium_steps(ctx));
             }
             if matches!(ctx.browser, Browser::Safari | Browser::Other) && ctx.page_is_https() && !ctx.endpoint.is_https() {
@@ -208,6 +208,12 @@ pub fn advise(failure: &Failure, ctx: &Context) -> Advice {
                     format!("Use an https address for the server, or open the lab over http. An https page may not call {} because the answer could be read or changed on the way.", ctx.endpoint.base),
                     None,
                 ));
+                if ctx.endpoint.is_private() {
+                    steps.push(step(
+                        "For a class server on the room's network: the instructor serves the lab from the same machine over http, and students open that address instead of the course site (then add it to OLLAMA_ORIGINS):",
+                        Some("scripts/serve.sh --host 0.0.0.0    # prints the http://<LAN address>:8080 students open".into()),
+                    ));
+                }
             }
             steps.push(serve_locally_step());
             advice(

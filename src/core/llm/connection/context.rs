@@ -59,6 +59,22 @@ impl Context {
             .is_some_and(|(_, host, _)| is_loopback_host(&host) || host == "0.0.0.0")
     }
 
+    /// The page comes from this computer or the local network (a lab served from the instructor's
+    /// machine), so calling a class server on the same network needs no permission.
+    pub(super) fn page_is_on_local_network(&self) -> bool {
+        self.page_is_local()
+            || split_origin(&self.page_origin).is_some_and(|(_, host, _)| is_private_host(&host))
+    }
+
+    /// Chrome and Edge ask the student before this page may call the endpoint ("local network access"):
+    /// a public page calling this computer or the local network, or a local-network page calling this
+    /// computer.
+    pub(super) fn needs_local_network_permission(&self) -> bool {
+        matches!(self.browser, Browser::Chromium | Browser::Other)
+            && ((!self.page_is_local() && self.endpoint.is_loopback())
+                || (!self.page_is_on_local_network() && self.endpoint.is_private()))
+    }
+
     /// Ollama's origin rules apply: the native API, or anything on this computer (Ollama's `/v1` shares them).
     pub(super) fn ollama_rules(&self) -> bool {
         self.kind == ApiKind::Ollama || self.endpoint.is_loopback()

@@ -179,4 +179,26 @@ impl Endpoint {
     pub fn is_https(&self) -> bool {
         self.scheme == "https"
     }
+
+    /// The endpoint is on the local network (a class server): a private IPv4 range, link-local, an IPv6
+    /// unique-local address or a `.local` name. Browsers ask before a public page may call one.
+    pub fn is_private(&self) -> bool {
+        is_private_host(&self.host)
+    }
+}
+
+/// Private-network host names and addresses (RFC 1918, link-local, IPv6 ULA, mDNS `.local`).
+pub(super) fn is_private_host(host: &str) -> bool {
+    let octets: Vec<u8> = host.split('.').filter_map(|p| p.parse().ok()).collect();
+    if octets.len() == 4 && host.split('.').count() == 4 {
+        return match (octets[0], octets[1]) {
+            (10, _) | (192, 168) | (169, 254) => true,
+            (172, b) => (16..=31).contains(&b),
+            _ => false,
+        };
+    }
+    let v6 = host.trim_start_matches('[').to_ascii_lowercase();
+    host.ends_with(".local")
+        || (host.starts_with('[')
+            && (v6.starts_with("fd") || v6.starts_with("fc") || v6.starts_with("fe80")))
 }

@@ -73,8 +73,7 @@ pub fn classify_network_error(ctx: &Context) -> Failure {
         return Failure::NothingListening;
     }
     let origin_refused = ctx.ollama_rules() && !is_default_allowed_origin(&ctx.page_origin);
-    let needs_permission =
-        ctx.browser == Browser::Chromium && !ctx.page_is_local() && ctx.endpoint.is_loopback();
+    let needs_permission = ctx.browser == Browser::Chromium && ctx.needs_local_network_permission();
     if origin_refused || needs_permission {
         Failure::BlockedByBrowser
     } else {

@@ -474,4 +474,52 @@ mod tests {
             serde_json::json!({"kind": "model_not_found", "model": "m"})
         );
     }
+
+    #[test]
+    fn a_class_server_on_the_local_network_is_advised_for_http_and_https_labs() {
+        assert!(ep("http://192.168.1.20:11434").is_private());
+        assert!(ep("http://10.0.0.5:11434").is_private());
+        assert!(ep("http://172.20.1.1:11434").is_private());
+        assert!(!ep("http://172.32.1.1:11434").is_private());
+        assert!(ep("http://teacher.local:11434").is_private());
+        assert!(!ep("http://localhost:11434").is_private());
+        assert!(!ep("https://ollama.example.org").is_private());
+
+        // A public course site over https calling the class server: mixed content, and the advice says to
+        // serve the lab from the instructor's machine.
+        let c = ctx(
+            "https://course.example",
+            "http://192.168.1.20:11434",
+            Browser::Chromium,
+        );
+        assert_eq!(classify_network_error(&c), Failure::MixedContent);
+        let a = advise(&Failure::MixedContent, &c);
+        assert!(
+            all_code(&a).contains("scripts/serve.sh --host 0.0.0.0"),
+            "{a:?}"
+        );
+
+        // A public http page calling it: Chrome's local-network permission (and the origin).
+        let c = ctx(
+            "http://course.example",
+            "http://192.168.1.20:11434",
+            Browser::Chromium,
+        );
+        assert_eq!(classify_network_error(&c), Failure::BlockedByBrowser);
+        let a = advise(&Failure::BlockedByBrowser, &c);
+        let text = format!("{a:?}");
+        assert!(text.contains("local network"), "{text}");
+        assert!(all_code(&a).contains("OLLAMA_ORIGINS=http://course.example"));
+
+        // The lab served from the instructor's machine over http: no permission, only the origin rule.
+        let c = ctx(
+            "http://192.168.1.20:8080",
+            "http://192.168.1.20:11434",
+            Browser::Chromium,
+        );
+        assert!(!c.needs_local_network_permission());
+        let a = advise(&Failure::BlockedByBrowser, &c);
+        assert!(all_code(&a).contains("OLLAMA_ORIGINS=http://192.168.1.20:8080"));
+        assert!(!format!("{a:?}").contains("access devices on your local network"));
+    }
 }
