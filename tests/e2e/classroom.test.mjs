@@ -244,8 +244,9 @@ test("a recorded run replays with no model; an edited bundle and one for other s
   try {
     await page.getByLabel("Run bundle").setInputFiles(bundlePath);
     await waitText(page, "llm-status", /Replay: generate run of llama3\.2:latest .*6 recorded requests/);
-    await setNumber(page, "Rows to generate", 3);
-    await setNumber(page, "Base seed", 5);
+    // The form takes the bundle's settings: Generate replays it as it is.
+    assert.equal(await page.getByLabel("Rows to generate", { exact: true }).inputValue(), "3");
+    assert.equal(await page.getByLabel("Base seed", { exact: true }).inputValue(), "5");
     await page.getByRole("button", { name: "Generate", exact: true }).click();
     await waitText(page, "generated-version", /^ds-/);
     assert.equal(await testIdText(page, "generated-rows"), String(rowsLive.filter((r) => r.status === "ok").length));
@@ -322,6 +323,7 @@ test("a reflection run, recorded in the refine lab with parallel requests, repla
   try {
     await s.page.getByLabel("Run bundle").setInputFiles(bundlePath);
     await waitText(s.page, "llm-status", /Replay: refine run of llama3\.2:latest/);
+    await waitText(s.page, "reflect-note", /Settings taken from the run bundle: rows 1–4/);
     const replayed = await reflect(s.page);
     assert.equal(replayed, live, `the same revisions, row for row (${await testIdText(s.page, "reflect-note")})`);
     assert.deepEqual(sent, [], "no request left the page");

@@ -24,6 +24,14 @@ pub fn GenerateLab() -> impl IntoView {
     let g = GCtx::new(ctx);
     // The lab's state reaches its panels by context, as the shared services do.
     provide_context(g);
+    // A run bundle loaded in the connection panel brings the settings it was recorded with.
+    Effect::new(move |_| {
+        if g.llm.replay.with(Option::is_some) {
+            if let Some(line) = save::adopt_bundle_settings(g) {
+                g.ws.info(line);
+            }
+        }
+    });
 
     let start = move |_| {
         if g.ws.jobs.is_busy_now() {

@@ -60,13 +60,10 @@ pub fn export_bundle(g: GCtx) {
             "Nothing was recorded in this tab: a bundle holds the calls made since the run started here. Generate (or resume) with a model connected, then export."
         });
     }
+    // The whole form, so a student who loads the bundle gets exactly these settings back.
     let settings = serde_json::json!({
-        "count": run.settings.count,
-        "base_seed": run.settings.base_seed,
-        "temperature": run.settings.temperature,
-        "top_p": run.settings.top_p,
-        "num_predict": run.settings.num_predict,
-        "template": run.template.family.label(),
+        "generation": run.settings,
+        "template": run.template,
     });
     let n = calls.len();
     let bundle = g.llm.bundle_of("generate", &run.model, settings, calls);
@@ -90,4 +87,29 @@ pub fn export_bundle(g: GCtx) {
         )),
         Err(e) => g.ws.error(e),
     }
+}
+
+/// With a generation bundle loaded, the form takes the settings it was recorded with, so "Generate"
+/// reproduces the recorded rows as it is. `None` when the bundle carries no generation settings.
+pub fn adopt_bundle_settings(g: GCtx) -> Option<String> {
+    let r = g.llm.replay.get_untracked()?;
+    let b = r.bundle();
+    if b.lab != "generate" {
+        return None;
+    }
+    let settings: crate::core::llm::magpie::GenerationSettings =
+        serde_json::from_value(b.settings.get("generation")?.clone()).ok()?;
+    let template: crate::core::llm::magpie::Template =
+        serde_json::from_value(b.settings.get("template")?.clone()).ok()?;
+    let line = format!(
+        "Settings taken from the run bundle: {} rows from base seed {}, temperature {}, top_p {}, the {} template — press Generate to replay the recorded run.",
+        settings.count,
+        settings.base_seed,
+        settings.temperature,
+        settings.top_p,
+        template.family.label()
+    );
+    g.settings.set(settings);
+    g.template.set(template);
+    Some(line)
 }

@@ -38,6 +38,15 @@ pub fn RefineLab() -> impl IntoView {
         }
         cur
     });
+    // A run bundle loaded in the connection panel brings the rows and settings it was recorded with.
+    Effect::new(move |_| {
+        if r.llm.replay.with(Option::is_some) {
+            if let Some(line) = reflect::adopt_bundle_settings(r) {
+                r.reflect_note
+                    .set(Some(crate::ui::services::workspace::Notice::Info(line)));
+            }
+        }
+    });
 
     view! {
         <LabPage id="refine">

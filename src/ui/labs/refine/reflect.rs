@@ -485,10 +485,15 @@ fn export_bundle(r: RCtx) {
     };
     let n = calls.len();
     let model = settings.model.clone();
+    // The run's settings and rows, so a student who loads the bundle gets them back.
     let bundle = r.llm.bundle_of(
         "refine",
         &model,
-        serde_json::to_value(&settings).unwrap_or_default(),
+        serde_json::json!({
+            "run": settings,
+            "first": r.first.get_untracked(),
+            "count": r.count.get_untracked(),
+        }),
         calls,
     );
     let name = format!("run-bundle-refine-{}.json", model.replace([':', '/'], "-"));
@@ -499,4 +504,29 @@ fn export_bundle(r: RCtx) {
         Err(e) => Notice::Error(e),
     };
     r.reflect_note.set(Some(note));
+}
+
+/// With a refine bundle loaded, the page takes the rows, mode, prompts and options it was recorded with,
+/// so "Reflect" replays the recorded run as it is.
+pub fn adopt_bundle_settings(r: RCtx) -> Option<String> {
+    let rep = r.llm.replay.get_untracked()?;
+    let b = rep.bundle();
+    if b.lab != "refine" {
+        return None;
+    }
+    let run: RunSettings = serde_json::from_value(b.settings.get("run")?.clone()).ok()?;
+    let first = b.settings.get("first")?.as_u64()? as usize;
+    let count = b.settings.get("count")?.as_u64()? as usize;
+    r.mode.set(run.mode);
+    r.prompts.set(run.prompts);
+    r.temperature.set(run.options.temperature);
+    r.seed.set(run.options.seed);
+    r.first.set(first.max(1));
+    r.count.set(count.max(1));
+    Some(format!(
+        "Settings taken from the run bundle: rows {first}–{} with its prompts, temperature {} and seed {} — press Reflect to replay the recorded run.",
+        first + count - 1,
+        run.options.temperature,
+        run.options.seed
+    ))
 }
