@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::core::llm::classroom::{class_endpoint, class_link, instructor_steps, qr_path};
 use crate::ui::services::llm::Llm;
+use crate::ui::widgets::llm_connection::steps_view;
 use crate::web::clipboard::copy_text;
 
 fn location() -> (String, String, String) {
@@ -29,17 +30,7 @@ pub fn ClassPanel() -> impl IntoView {
         .get("lab")
         .unwrap_or("generate")
         .to_string();
-    let steps = instructor_steps(&origin, origin.starts_with("https://"))
-        .into_iter()
-        .map(|s| {
-            view! {
-                <li>
-                    <span>{s.label}</span>
-                    {s.code.map(|c| view! { <pre class="code"><code>{c}</code></pre> })}
-                </li>
-            }
-        })
-        .collect_view();
+    let steps = steps_view(instructor_steps(&origin, origin.starts_with("https://")));
     let endpoint = {
         let host = host.clone();
         Memo::new(move |_| class_endpoint(&llm.endpoint.get(), &host))

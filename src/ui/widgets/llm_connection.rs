@@ -7,7 +7,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::core::llm::connection::{Advice, ApiKind};
+use crate::core::llm::connection::{Advice, ApiKind, Step};
 use crate::ui::design::Section;
 use crate::ui::services::llm::{LinkState, Llm, MAX_PARALLEL};
 use crate::ui::widgets::class_panel::ClassPanel;
@@ -167,8 +167,20 @@ pub fn ConnectionPanel(#[prop(into)] heading: String) -> impl IntoView {
 /// What to do about a failure: a title, why, and steps with the exact commands.
 #[component]
 pub fn AdviceView(advice: Advice) -> impl IntoView {
-    let steps = advice
-        .steps
+    let steps = steps_view(advice.steps);
+    view! {
+        <div class="advice" role="alert">
+            <h3>{advice.title}</h3>
+            <p>{advice.explanation}</p>
+            <ol>{steps}</ol>
+        </div>
+    }
+}
+
+/// Steps to follow, each a sentence and, when there is one, the exact text to type (advice, and the
+/// instructor's class setup).
+pub fn steps_view(steps: Vec<Step>) -> impl IntoView {
+    steps
         .into_iter()
         .map(|s| {
             view! {
@@ -178,12 +190,5 @@ pub fn AdviceView(advice: Advice) -> impl IntoView {
                 </li>
             }
         })
-        .collect_view();
-    view! {
-        <div class="advice" role="alert">
-            <h3>{advice.title}</h3>
-            <p>{advice.explanation}</p>
-            <ol>{steps}</ol>
-        </div>
-    }
+        .collect_view()
 }
