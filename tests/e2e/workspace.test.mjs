@@ -440,6 +440,48 @@ test("drag and drop imports, and the workspace survives a browser restart", asyn
   }
 });
 
+test("an import made while the browser's storage is still opening is saved, not overwritten or dropped", async () => {
+  // A fresh profile whose workspace database takes 2 s to open: a script that runs before the lab opens it
+  // first and keeps its upgrade transaction busy, as a slow disk or a loaded machine does. The student
+  // imports at once; the version must be saved (the page says so only once it is) and come back on reload.
+  const profile = fs.mkdtempSync(path.join(tmp, "profile-"));
+  const b = await launch(profile);
+  try {
+    const page = await b.context.newPage();
+    const { watchErrors } = await import("./lib/browser.mjs");
+    const errors = watchErrors(page);
+    await page.addInitScript(() => {
+      if (sessionStorage.getItem("held")) return;
+      sessionStorage.setItem("held", "1");
+      const r = indexedDB.open("datalab-workspace", 1);
+      r.onupgradeneeded = () => {
+        const db = r.result;
+        for (const s of ["meta", "rows", "quarantine"]) db.createObjectStore(s);
+        const store = r.transaction.objectStore("meta");
+        const until = Date.now() + 2000;
+        const spin = () => {
+          if (Date.now() < until) store.get("spin").onsuccess = spin;
+        };
+        spin();
+      };
+      r.onsuccess = () => r.result.close();
+    });
+    await page.goto(server.url + "?lab=workspace");
+    await page.getByLabel("Import dataset").waitFor();
+    const rows = [{ instruction: "Opened early", output: "kept" }];
+    await importFile(page, file("early.json", JSON.stringify(rows)));
+    const id = await versionId(page);
+    await page.getByTestId("save-state").getByText("All versions are saved", { exact: false }).waitFor({ timeout: WAIT });
+    await page.reload();
+    await page.getByLabel("Import dataset").waitFor();
+    await expectTestIds(page, { "dataset-version-id": id, "rows-valid": 1 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await b.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+});
+
 test("the Content-Security-Policy is in force and the app runs under it", async () => {
   const { page, errors } = await open();
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");

@@ -116,6 +116,19 @@ pub fn use_workspace() -> Ctx {
     expect_context::<Ctx>()
 }
 
+/// Waits until the saved workspace has been opened (at most ~30 s, then goes on as if storage were
+/// missing). Every change to the workspace waits here first: a version made while the page is still
+/// opening storage (an import started as the page appears) would otherwise be overwritten by the saved
+/// workspace when it arrives, or never saved because the store was not there yet.
+pub async fn ready(ctx: Ctx) {
+    for _ in 0..3000 {
+        if ctx.saved.get_untracked() != Saved::Opening {
+            return;
+        }
+        crate::web::tick::sleep(10).await;
+    }
+}
+
 /// Now, as ISO 8601.
 pub fn now_iso() -> String {
     String::from(js_sys::Date::new_0().to_iso_string())
@@ -154,6 +167,7 @@ pub async fn commit(
     t: Transform<'_>,
     parent: Parent,
 ) -> Option<(DatasetVersion, bool)> {
+    ready(ctx).await;
     let job = ctx.jobs.start("Hashing the new version …");
     let (v, added) = match parent {
         Parent::Import {
@@ -282,6 +296,7 @@ pub async fn show_version(ctx: Ctx, id: &str) {
 
 /// Makes an earlier version current again (rollback); nothing is deleted.
 pub async fn switch_to(ctx: Ctx, id: &str) {
+    ready(ctx).await;
     let result = ctx
         .ws
         .try_update(|w| w.rollback(id))
@@ -297,6 +312,7 @@ pub async fn switch_to(ctx: Ctx, id: &str) {
 /// Saves what is not saved yet: each unsaved version's rows and quarantine, then the manifest. On failure
 /// (e.g. the quota) the work stays in this tab and the message says what to do.
 pub async fn save(ctx: Ctx) {
+    ready(ctx).await;
     let Some(store) = ctx.store.get_value() else {
         return;
     };

@@ -13,7 +13,7 @@ use crate::core::dataset::validate::{quarantine_from_store, quarantine_to_store}
 use crate::core::dataset::workspace::{export_zip, import_zip, Workspace};
 use crate::ui::design::Section;
 use crate::ui::services::workspace::{
-    quarantine_of, rows_of, save, show_version, use_workspace, Ctx, Saved,
+    quarantine_of, ready, rows_of, save, show_version, use_workspace, Ctx, Saved,
 };
 use crate::ui::widgets::outcome::Outcome;
 use crate::web::files::{chosen_file, download, read_file_bytes};
@@ -137,6 +137,7 @@ pub fn StoragePanel() -> impl IntoView {
         }
         confirm_delete.set(false);
         spawn_local(async move {
+            ready(ctx).await;
             if let Some(store) = ctx.store.get_value() {
                 if let Err(e) = store.clear().await {
                     msg.set(Some(Err(e.to_string())));
@@ -194,6 +195,7 @@ async fn merge(
     mut rows: BTreeMap<String, Vec<Record>>,
     mut quarantine: BTreeMap<String, String>,
 ) -> usize {
+    ready(ctx).await;
     let added = ctx
         .ws
         .try_update(|w| w.merge(&ws))
