@@ -4,8 +4,9 @@
 # PyPI, Debian's apt — never a download of a prebuilt binary from elsewhere.
 #
 #   scripts/setup.sh            Rust wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt
-#   scripts/setup.sh --browser  also Chromium + chromedriver (apt), the browser-test npm packages, and the
-#                               portfolio's Python readers (mlcroissant, datasets, pandas, tiktoken) in .tools/venv
+#   scripts/setup.sh --browser  also Chromium + chromedriver (apt), the browser-test npm packages, the
+#                               portfolio's Python readers (mlcroissant, datasets, pandas, tiktoken) in .tools/venv,
+#                               and the in-page model's references (llama-cpp-python, gguf, jinja2) in .tools/model-venv
 #   scripts/setup.sh --bench    --browser, and the benchmarks' Python peers from PyPI (datasketch, nltk, tiktoken)
 #
 # Every step checks its own result: a tool that installs but is not the one found on PATH afterwards (an
@@ -21,6 +22,10 @@ NLTK_VERSION="3.10.4"        # the A/B proxy benchmark's peer (nltk.lm)
 TIKTOKEN_VERSION="0.14.0"    # tokenizes that peer's rows, as the token fixtures were made
 # The portfolio pack's consumers, which the end-to-end tests run on an exported pack (a virtualenv in .tools/):
 RELEASE_PINS="mlcroissant==1.1.1 datasets==5.2.0 pandas==3.1.1 tiktoken==$TIKTOKEN_VERSION"
+# The in-page model's references (tests/model.rs): llama.cpp itself (llama-cpp-python, compiled from its
+# PyPI source: ~10 minutes on 2 cores the first time, then pip's wheel cache has it), llama.cpp's GGUF
+# writer, and jinja2 for the chat templates (a virtualenv of our own in .tools/model-venv).
+MODEL_PINS="llama-cpp-python==0.3.36 gguf==0.19.0 numpy==2.4.6 jinja2==3.1.6"
 MODE="${1:-}"
 case "$MODE" in
   "" | --browser | --bench) ;;
@@ -146,6 +151,21 @@ if [ "$MODE" = "--browser" ] || [ "$MODE" = "--bench" ]; then
     .tools/venv/bin/python -c "import mlcroissant, datasets, pandas, tiktoken" ||
       die ".tools/venv has the packages but they do not import: delete .tools/venv and run this again"
     echo "$RELEASE_PINS" > .tools/venv/.pins
+  fi
+  if [ -f .tools/model-venv/.pins ] && [ "$(cat .tools/model-venv/.pins)" = "$MODEL_PINS" ] && .tools/model-venv/bin/python -c "import llama_cpp, gguf, jinja2" 2>/dev/null; then
+    say "model references (Python: $MODEL_PINS): present"
+  else
+    have python3 || apt_install python3
+    python3 -c "import ensurepip, venv" 2>/dev/null || apt_install python3-venv
+    have c++ || apt_install g++
+    say "installing the model references from PyPI into .tools/model-venv: $MODEL_PINS (llama.cpp compiles from source: ~10 minutes the first time)"
+    rm -rf .tools/model-venv
+    python3 -m venv .tools/model-venv
+    CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" .tools/model-venv/bin/python -m pip install --quiet --disable-pip-version-check $MODEL_PINS ||
+      die "pip could not build or install $MODEL_PINS into .tools/model-venv (is PyPI reachable? is a C++ compiler installed?)"
+    .tools/model-venv/bin/python -c "import llama_cpp, gguf, jinja2" ||
+      die ".tools/model-venv has the packages but they do not import: delete .tools/model-venv and run this again"
+    echo "$MODEL_PINS" > .tools/model-venv/.pins
   fi
 fi
 if [ "$MODE" = "--bench" ]; then

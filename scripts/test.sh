@@ -11,7 +11,8 @@ say "cargo clippy (native and wasm32), warnings are errors"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
 
-say "native tests (cargo test): core logic, tokenizers against tiktoken-rs"
+bash scripts/model-fixtures.sh
+say "native tests (cargo test): core logic, tokenizers against tiktoken-rs, the in-page model against llama.cpp"
 cargo test
 
 say "wasm tests in headless Chromium (wasm-bindgen-test)"

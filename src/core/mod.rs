@@ -9,6 +9,7 @@ pub mod imdb;
 pub mod job;
 pub mod labs;
 pub mod llm;
+pub mod model;
 pub mod quality;
 pub mod release;
 pub mod stats;

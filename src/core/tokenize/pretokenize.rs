@@ -25,6 +25,14 @@ pub enum SplitPattern {
     Cl100k,
     /// o200k_base (GPT-4o and later).
     O200k,
+    /// llama.cpp's "smollm" pre-tokenizer (SmolLM2, StarCoder): every digit alone (`\p{N}`), then GPT-2's
+    /// pattern on the text between digits, so a space before a number stays a piece of its own.
+    Smollm,
+    /// llama.cpp's "qwen2" pre-tokenizer (Qwen2/2.5): cl100k's pattern with single digits (`\p{N}`), the
+    /// contractions matched as `'[sS]` etc. (ASCII case only) and no `\s++$` alternative:
+    /// `(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}`
+    /// `| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+    Qwen2,
 }
 
 impl SplitPattern {
@@ -36,6 +44,8 @@ impl SplitPattern {
             SplitPattern::Gpt2 => gpt2(b, pos),
             SplitPattern::Cl100k => cl100k(b, pos),
             SplitPattern::O200k => o200k(b, pos),
+            SplitPattern::Smollm => smollm(b, pos),
+            SplitPattern::Qwen2 => qwen2(b, pos),
         }
     }
 
@@ -248,6 +258,63 @@ fn cl100k(b: &[u8], s: usize) -> usize {
             .count();
     }
     whitespace(b, s, true)
+}
+
+/// `\p{N}` first, then GPT-2's pattern within the text up to the next digit.
+fn smollm(b: &[u8], s: usize) -> usize {
+    let (f0, len0) = class_at(b, s);
+    if f0 & N != 0 {
+        return s + len0;
+    }
+    let seg_end = run(b, s, |f| f & N == 0);
+    gpt2(&b[..seg_end], s)
+}
+
+fn qwen2(b: &[u8], s: usize) -> usize {
+    let c0 = b[s];
+    if c0 == b'\'' {
+        if let Some(n) = contraction(b, s + 1, true) {
+            // Only ASCII letters fold here (`'[sS]`), so `'ſ` is not a contraction.
+            if !(n == 2 && b[s + 1] == 0xC5) {
+                return s + 1 + n;
+            }
+        }
+    }
+    let (f0, len0) = class_at(b, s);
+    if f0 & L != 0 {
+        return run(b, s, |f| f & L != 0);
+    }
+    if c0 != b'\r' && c0 != b'\n' && f0 & N == 0 {
+        let p = s + len0;
+        if p < b.len() && class_at(b, p).0 & L != 0 {
+            return run(b, p, |f| f & L != 0);
+        }
+    }
+    if f0 & N != 0 {
+        return s + len0;
+    }
+    let start = if c0 == b' ' { s + 1 } else { s };
+    if start < b.len() && is_other(class_at(b, start).0) {
+        let e = run(b, start, is_other);
+        return e + b[e..]
+            .iter()
+            .take_while(|&&x| x == b'\r' || x == b'\n')
+            .count();
+    }
+    // `\s*[\r\n]+` (up to the last newline of the run), then `\s+(?!\S)`, then `\s+`.
+    let w = run(b, s, |f| f & WS != 0);
+    if let Some(q) = b[s..w].iter().rposition(|&x| x == b'\r' || x == b'\n') {
+        return s + q + 1;
+    }
+    if w == b.len() {
+        return w;
+    }
+    let back = prev_boundary(b, w);
+    if back > s {
+        back
+    } else {
+        w
+    }
 }
 
 /// One of o200k's two word alternatives starting at `p`: with `upper_first` it is
