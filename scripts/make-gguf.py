@@ -39,7 +39,14 @@ SHAPES = {
     "tiny-qwen2": ("qwen2", 256, 2, 4, 2, 512, 50_304, 1_000_000.0, 2048),
     "smollm2-135m": ("llama", 576, 30, 9, 3, 1536, 49_152, 100_000.0, 8192),
     "qwen2.5-0.5b": ("qwen2", 896, 24, 14, 2, 4864, 151_936, 1_000_000.0, 32768),
+    # tiny-llama that ends its turns: for the browser tests, which need answers that finish.
+    "tiny-chat": ("llama", 256, 2, 4, 2, 512, 50_304, 10_000.0, 2048),
 }
+
+# tiny-chat: how strongly every position leans towards <|im_end|> (see `write`): with 43, answers
+# sampled at temperature 0.8 end after 14 to 43 tokens (llama.cpp, seeds 0-11); 40 runs on past 80
+# tokens, 50 ends after 3.
+END_LEAN = 43.0
 
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
@@ -148,10 +155,17 @@ def write(shape: str, ranks: list[bytes], out: Path, seed: int) -> Path:
     w.add_add_bos_token(False)
     w.add_chat_template(CHATML if arch == "llama" else CHATML_SYSTEM)
 
+    chat = shape == "tiny-chat"
+
     def t(name: str, *shape_: int, scale: float | None = None) -> None:
         fan_in = shape_[-1]
         s = scale if scale is not None else 1.0 / np.sqrt(fan_in)
-        w.add_tensor(name, (rng.standard_normal(shape_, dtype=np.float32) * s).astype(np.float32))
+        a = (rng.standard_normal(shape_, dtype=np.float32) * s).astype(np.float32)
+        if chat and name == "token_embd.weight":
+            a[:, 0] = 4.0  # the constant dimension (see END_LEAN)
+        if chat and (name.endswith("attn_output.weight") or name.endswith("ffn_down.weight")):
+            a[0, :] = 0.0  # no layer writes to it
+        w.add_tensor(name, a)
 
     hd = d // heads
     # Unit-scale embeddings, so each token moves the residual stream as much as a layer does.
@@ -178,6 +192,12 @@ def write(shape: str, ranks: list[bytes], out: Path, seed: int) -> Path:
         # Row norms vary (log-normal), so a few tokens lead each choice by a clear margin.
         rows = rng.standard_normal((vocab, d), dtype=np.float32) * 0.5 / np.sqrt(d) * 16
         rows *= np.exp(0.6 * rng.standard_normal((vocab, 1))).astype(np.float32)
+        if shape == "tiny-chat":
+            # One dimension of the residual stream is a constant the layers never write to; only
+            # <|im_end|>'s output row reads it. So every position leans the same amount towards ending
+            # the turn, and sampled answers end after a few tokens, as a real chat model's do.
+            rows[:, 0] = 0.0
+            rows[im_end, 0] = END_LEAN
         w.add_tensor("output.weight", rows.astype(np.float32))
     w.write_header_to_file()
     w.write_kv_data_to_file()

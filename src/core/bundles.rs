@@ -50,6 +50,10 @@ pub static BUNDLES: &[Bundle] = &[
 /// The bundle of the background worker (`src/bin/lab-worker.rs`): the jobs' worker side, and no page.
 pub const WORKER_BUNDLE: &str = "worker";
 
+/// The bundle of the in-page model's worker (`src/bin/lab-model.rs`): the inference engine, fetched only
+/// when a student chooses "In this page" — never part of any lab's first load.
+pub const MODEL_BUNDLE: &str = "model";
+
 /// The bundle that holds the page `?lab=<id>` shows (after [`resolve`]: unknown or planned labs show the
 /// default lab).
 pub fn bundle_of(id: Option<&str>) -> &'static Bundle {

@@ -51,11 +51,14 @@ pub enum CallError {
 }
 
 /// Where the calls go: the API, its address and, for OpenAI-compatible servers, a key kept in memory only.
+/// With `in_page`, the model in the page's own worker answers instead of a server (Ollama's API, at a
+/// placeholder address nothing is ever sent to).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Server {
     pub kind: ApiKind,
     pub endpoint: Endpoint,
     pub api_key: Option<ApiKey>,
+    pub in_page: bool,
 }
 
 impl Server {
@@ -89,6 +92,21 @@ async fn send(
     abort: &Abort,
     model: Option<&str>,
 ) -> Result<Response, CallError> {
+    if server.in_page {
+        let path = url
+            .strip_prefix(server.endpoint.base.as_str())
+            .unwrap_or(url);
+        let resp = crate::web::model::client::respond(path, body, &abort.0.signal()).await;
+        if abort.aborted() {
+            return Err(CallError::Cancelled);
+        }
+        return resp.map_err(|message| {
+            CallError::Failed(Failure::Server {
+                status: 500,
+                message,
+            })
+        });
+    }
     let init = RequestInit::new();
     init.set_method(method);
     init.set_signal(Some(&abort.0.signal()));

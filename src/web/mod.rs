@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod files;
 pub mod idb;
 pub mod llm;
+pub mod model;
 pub mod panic;
 pub mod storage;
 pub mod tick;

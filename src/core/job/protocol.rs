@@ -65,6 +65,15 @@ pub enum Request {
     /// The tokens check of a tokenized JSONL file against a model's tokenizer. Attachments:
     /// [`attach::FILE`] (a `File` or `Blob`) and [`attach::RANKS`] (the tokenizer's base encoding).
     TokensCheck { model: TokenizerPlan },
+    /// Load a GGUF model into the model worker (bundle `lab-model`), replacing the one it holds.
+    /// Attachments: [`attach::FILE`], the file's bytes as a transferred `Uint8Array`.
+    ModelLoad { name: String },
+    /// One request to the in-page model, as it would go to Ollama: `path` (`/api/generate`, `/api/chat`,
+    /// `/api/tags` …) and the JSON body. The answer's lines come as [`Reply::Line`]s, then
+    /// [`Answer::ModelCalled`]; a request that cannot start is [`Reply::Failed`] with the reason.
+    ModelCall { path: String, body: String },
+    /// Stop generating for request `call` (Cancel); the model stays loaded.
+    ModelCancel { call: u32 },
 }
 
 /// What a worker says.
@@ -83,6 +92,8 @@ pub enum Reply {
     Done { id: u32, answer: Answer },
     /// Request `id` failed; the message is for the student.
     Failed { id: u32, message: String },
+    /// One line of request `id`'s streamed answer (the in-page model's NDJSON, as Ollama sends it).
+    Line { id: u32, line: String },
 }
 
 /// The result of a request, one variant per [`Request`] variant.
@@ -95,6 +106,17 @@ pub enum Answer {
     ImdbTrained(Box<BaselineReport>),
     AbArm(Box<ArmResult>),
     TokensChecked(Box<TokenReport>),
+    ModelLoaded(Box<ModelSummary>),
+    /// The call's lines are all sent.
+    ModelCalled,
+}
+
+/// A loaded in-page model, as the connection panel shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    pub info: crate::core::model::engine::ModelInfo,
+    /// How long loading took, in ms.
+    pub load_ms: f64,
 }
 
 impl Request {
@@ -124,9 +146,10 @@ impl Reply {
     pub fn id(&self) -> Option<u32> {
         match self {
             Reply::Ready => None,
-            Reply::Progress { id, .. } | Reply::Done { id, .. } | Reply::Failed { id, .. } => {
-                Some(*id)
-            }
+            Reply::Progress { id, .. }
+            | Reply::Done { id, .. }
+            | Reply::Failed { id, .. }
+            | Reply::Line { id, .. } => Some(*id),
         }
     }
 }

@@ -49,7 +49,7 @@ fn run_err(e: candle_core::Error) -> ModelError {
 }
 
 /// What the connection panel shows about a loaded model.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModelInfo {
     /// `general.name`, or the architecture when the file has none.
     pub name: String,

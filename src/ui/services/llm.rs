@@ -86,7 +86,12 @@ pub struct Llm {
     pub replay_mode: RwSignal<bool>,
     /// Why the class link's endpoint was not used, or why a bundle was refused.
     pub problem: RwSignal<Option<String>>,
+    /// The API choice "In this page": the model in the page's own worker answers (remembered).
+    pub in_page: RwSignal<bool>,
 }
+
+/// The placeholder address of the in-page model (nothing is ever sent there; see `web::llm::Server`).
+pub const IN_PAGE_ENDPOINT: &str = "http://in-page.invalid";
 
 /// Makes the app's one connection and provides it to every page below (see [`Llm::get`]).
 pub fn provide_llm() {
@@ -123,6 +128,7 @@ impl Llm {
             replay: RwSignal::new(None),
             replay_mode: RwSignal::new(false),
             problem: RwSignal::new(None),
+            in_page: RwSignal::new(storage::get(KEY_API).as_deref() == Some("in-page")),
         };
         llm.apply_class_link();
         llm
@@ -139,6 +145,7 @@ impl Llm {
                 // A class server is Ollama's own API.
                 storage::set(KEY_API, "ollama");
                 self.kind.set(ApiKind::Ollama);
+                self.in_page.set(false);
             }
             Some(Err(msg)) => self.problem.set(Some(msg)),
             None => {}
@@ -197,8 +204,17 @@ impl Llm {
         expect_context::<Llm>()
     }
 
+    /// Chooses the model in the page ("In this page", remembered); the connection must be tested again.
+    pub fn set_in_page(&self) {
+        storage::set(KEY_API, "in-page");
+        self.kind.set(ApiKind::Ollama);
+        self.in_page.set(true);
+        self.state.set(LinkState::Untested);
+    }
+
     /// Switches the API (remembered); the connection must be tested again.
     pub fn set_kind(&self, kind: ApiKind) {
+        self.in_page.set(false);
         storage::set(
             KEY_API,
             if kind == ApiKind::OpenAi {
@@ -229,10 +245,19 @@ impl Llm {
                 kind: b.api,
                 endpoint,
                 api_key: None,
+                in_page: false,
             });
         }
         if self.replay_mode.get_untracked() {
             return Err("Replay is chosen but no run bundle is loaded: load the instructor's file with \"Run bundle\" in the connection panel, or choose Ollama.".into());
+        }
+        if self.in_page.get_untracked() {
+            return Ok(Server {
+                kind: ApiKind::Ollama,
+                endpoint: parse_endpoint(IN_PAGE_ENDPOINT).map_err(|e| e.0)?,
+                api_key: None,
+                in_page: true,
+            });
         }
         let endpoint = parse_endpoint(&self.endpoint.get_untracked()).map_err(|e| e.0)?;
         let key = self.key.get_untracked();
@@ -240,6 +265,7 @@ impl Llm {
             kind: self.kind.get_untracked(),
             endpoint,
             api_key: ApiKey::new(&key),
+            in_page: false,
         })
     }
 
@@ -428,8 +454,10 @@ impl Llm {
                 return;
             }
         };
-        self.endpoint.set(server.endpoint.base.clone());
-        storage::set(KEY_ENDPOINT, &server.endpoint.base);
+        if !server.in_page {
+            self.endpoint.set(server.endpoint.base.clone());
+            storage::set(KEY_ENDPOINT, &server.endpoint.base);
+        }
         self.state.set(LinkState::Testing);
         spawn_local(async move {
             let version = if server.kind == ApiKind::Ollama {

@@ -11,13 +11,24 @@ use crate::core::llm::connection::{Advice, ApiKind, Step};
 use crate::ui::design::Section;
 use crate::ui::services::llm::{LinkState, Llm, MAX_PARALLEL};
 use crate::ui::widgets::class_panel::ClassPanel;
+use crate::ui::widgets::in_page_model::InPageModel;
 use crate::web::files::read_chosen_text;
 
-/// The status line's words (also `data-testid="llm-status"`).
-fn status_text(s: &LinkState, kind: ApiKind) -> String {
+/// The status line's words (also `data-testid="llm-status"`). `in_page`: the models the page's own
+/// worker holds, when "In this page" is chosen.
+fn status_text(s: &LinkState, kind: ApiKind, in_page: Option<Vec<String>>) -> String {
     match s {
         LinkState::Untested => "Not tested yet".into(),
         LinkState::Testing => "Testing …".into(),
+        LinkState::Connected { .. } if in_page.is_some() => {
+            match in_page.unwrap_or_default().first() {
+                Some(name) => format!("Connected · in this page · {name}"),
+                None => {
+                    "In this page · no model loaded yet: pick a file under \"Model file (GGUF)\""
+                        .into()
+                }
+            }
+        }
         LinkState::Connected { version, models } => {
             let v = version
                 .as_ref()
@@ -70,7 +81,7 @@ pub fn ConnectionPanel(#[prop(into)] heading: String) -> impl IntoView {
                     <label class="field-label" for="llm-endpoint">"Ollama endpoint"</label>
                     <input id="llm-endpoint" type="text" class="mono" spellcheck="false"
                         prop:value=move || llm.endpoint.get()
-                        disabled=move || llm.replay_mode.get()
+                        disabled=move || llm.replay_mode.get() || llm.in_page.get()
                         on:change=move |ev| llm.endpoint.set(event_target_value(&ev)) />
                 </div>
                 <div class="field">
@@ -78,8 +89,13 @@ pub fn ConnectionPanel(#[prop(into)] heading: String) -> impl IntoView {
                     <select id="llm-api" on:change=move |ev| {
                         match event_target_value(&ev).as_str() {
                             "replay" => {
+                                llm.in_page.set(false);
                                 llm.replay_mode.set(true);
                                 llm.state.set(LinkState::Untested);
+                            }
+                            "in-page" => {
+                                llm.stop_replay();
+                                llm.set_in_page();
                             }
                             v => {
                                 llm.stop_replay();
@@ -87,8 +103,9 @@ pub fn ConnectionPanel(#[prop(into)] heading: String) -> impl IntoView {
                             }
                         }
                     }>
-                        <option value="ollama" selected=move || !llm.replay_mode.get() && llm.kind.get() == ApiKind::Ollama>"Ollama (/api)"</option>
-                        <option value="openai" selected=move || !llm.replay_mode.get() && llm.kind.get() == ApiKind::OpenAi>"OpenAI-compatible (/v1)"</option>
+                        <option value="ollama" selected=move || !llm.replay_mode.get() && !llm.in_page.get() && llm.kind.get() == ApiKind::Ollama>"Ollama (/api)"</option>
+                        <option value="openai" selected=move || !llm.replay_mode.get() && !llm.in_page.get() && llm.kind.get() == ApiKind::OpenAi>"OpenAI-compatible (/v1)"</option>
+                        <option value="in-page" selected=move || !llm.replay_mode.get() && llm.in_page.get()>"In this page (no install)"</option>
                         <option value="replay" selected=move || llm.replay_mode.get()>"Replay a run bundle (no model)"</option>
                     </select>
                 </div>
@@ -108,9 +125,12 @@ pub fn ConnectionPanel(#[prop(into)] heading: String) -> impl IntoView {
             <p class="llm-status" data-testid="llm-status" role="status"
                 class:ok=move || matches!(llm.state.get(), LinkState::Connected { .. } | LinkState::Replaying(_))
                 class:bad=move || matches!(llm.state.get(), LinkState::Failed(..) | LinkState::BadEndpoint(_))>
-                {move || status_text(&llm.state.get(), llm.kind.get())}
+                {move || status_text(&llm.state.get(), llm.kind.get(), llm.in_page.get().then(|| llm.models.get()))}
             </p>
             {move || llm.problem.get().map(|p| view! { <div class="error" role="alert" data-testid="llm-problem">{p}</div> })}
+            <Show when=move || llm.in_page.get() && !llm.replay_mode.get()>
+                <InPageModel />
+            </Show>
             <div class="controls-row">
                 <div class="field">
                     <label class="field-label" for="llm-model">"Model"</label>

@@ -6,6 +6,7 @@ pub mod class_panel;
 pub mod code_bridge;
 pub mod histogram;
 pub mod import_panel;
+pub mod in_page_model;
 pub mod line_chart;
 pub mod llm_connection;
 pub mod outcome;

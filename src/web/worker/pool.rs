@@ -46,10 +46,10 @@ thread_local! {
     static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
 }
 
-/// The URLs of the worker bundle's glue and wasm, which `static/boot.js` left in `globalThis.datalab.files`.
-fn worker_files() -> Option<(String, String)> {
+/// The URLs of a worker bundle's glue and wasm, which `static/boot.js` left in `globalThis.datalab.files`.
+pub(crate) fn worker_files(bundle: &str) -> Option<(String, String)> {
     let files = get(&get(&js_sys::global(), "datalab"), "files");
-    let own = get(&files, crate::core::bundles::WORKER_BUNDLE);
+    let own = get(&files, bundle);
     Some((get(&own, "js").as_string()?, get(&own, "wasm").as_string()?))
 }
 
@@ -102,12 +102,12 @@ fn on_reply(
                 _ => unreachable!(),
             }
         }
-        Reply::Done { .. } | Reply::Failed { .. } => {}
+        Reply::Done { .. } | Reply::Failed { .. } | Reply::Line { .. } => {}
     }
 }
 
 fn spawn(slot: usize) -> Result<Rc<Handle>, String> {
-    let (glue, wasm) = worker_files().ok_or(
+    let (glue, wasm) = worker_files(crate::core::bundles::WORKER_BUNDLE).ok_or(
         "The page does not know where the worker's code is (its start-up script did not run), so the background worker cannot start. Reload the page.",
     )?;
     let opts = WorkerOptions::new();
