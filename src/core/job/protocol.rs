@@ -65,21 +65,52 @@ pub enum Request {
     /// The tokens check of a tokenized JSONL file against a model's tokenizer. Attachments:
     /// [`attach::FILE`] (a `File` or `Blob`) and [`attach::RANKS`] (the tokenizer's base encoding).
     TokensCheck { model: TokenizerPlan },
-    /// Load a GGUF model into the model worker (bundle `lab-model`), replacing the one it holds.
-    /// Attachments: [`attach::FILE`], the file's bytes as a transferred `Uint8Array`.
-    ModelLoad { name: String },
-    /// One request to the in-page model, as it would go to Ollama: `path` (`/api/generate`, `/api/chat`,
-    /// `/api/tags` …) and the JSON body. The answer's lines come as [`Reply::Line`]s, then
-    /// [`Answer::ModelCalled`]; a request that cannot start is [`Reply::Failed`] with the reason.
-    ModelCall { path: String, body: String },
-    /// Stop generating for request `call` (Cancel); the model stays loaded.
-    ModelCancel { call: u32 },
 }
 
-/// What a worker says.
+/// What the page asks the in-page model's worker (bundle `lab-model`) to do. A message set of its own
+/// beside [`Request`], in the same envelope and answered with the same [`Reply`] shape, so neither worker
+/// bundle — nor the page bundle that talks to the model — carries the other's message types.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "kebab-case")]
+pub enum ModelRequest {
+    /// Load a GGUF model, replacing the one held. Attachments: [`attach::FILE`], the file's bytes as a
+    /// transferred `Uint8Array`.
+    Load { name: String },
+    /// One request to the in-page model, as it would go to Ollama: `path` (`/api/generate`, `/api/chat`,
+    /// `/api/tags` …) and the JSON body. The answer's lines come as [`Reply::Line`]s, then
+    /// [`ModelAnswer::Called`]; a request that cannot start is [`Reply::Failed`] with the reason.
+    Call { path: String, body: String },
+    /// Stop generating for request `call` (Cancel); the model stays loaded.
+    Cancel { call: u32 },
+}
+
+/// The in-page model worker's answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
+pub enum ModelAnswer {
+    Loaded(Box<ModelSummary>),
+    /// The call's lines are all sent.
+    Called,
+}
+
+impl ModelRequest {
+    /// Serialises for the message's `json` field.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("requests are plain data")
+    }
+
+    /// Reads a request; the error says what could not be read.
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        serde_json::from_str(json)
+            .map_err(|e| format!("The model worker could not read the request: {e}"))
+    }
+}
+
+/// What a worker says; `A` is its answer type ([`Answer`] for the job worker, [`ModelAnswer`] for the
+/// model's).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Reply {
+pub enum Reply<A = Answer> {
     /// The worker has started and takes requests.
     Ready,
     /// How far request `id` is (0..=1), with a line on the stage when there is one to say.
@@ -89,7 +120,7 @@ pub enum Reply {
         label: Option<String>,
     },
     /// Request `id` finished.
-    Done { id: u32, answer: Answer },
+    Done { id: u32, answer: A },
     /// Request `id` failed; the message is for the student.
     Failed { id: u32, message: String },
     /// One line of request `id`'s streamed answer (the in-page model's NDJSON, as Ollama sends it).
@@ -106,9 +137,6 @@ pub enum Answer {
     ImdbTrained(Box<BaselineReport>),
     AbArm(Box<ArmResult>),
     TokensChecked(Box<TokenReport>),
-    ModelLoaded(Box<ModelSummary>),
-    /// The call's lines are all sent.
-    ModelCalled,
 }
 
 /// A loaded in-page model, as the connection panel shows it.
@@ -131,7 +159,7 @@ impl Request {
     }
 }
 
-impl Reply {
+impl<A: Serialize + serde::de::DeserializeOwned> Reply<A> {
     /// Serialises for the message's `json` field.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("replies are plain data")
@@ -196,9 +224,9 @@ mod tests {
             },
         ];
         for r in replies {
-            assert_eq!(Reply::from_json(&r.to_json()).unwrap(), r);
+            assert_eq!(Reply::<Answer>::from_json(&r.to_json()).unwrap(), r);
         }
-        assert_eq!(Reply::Ready.id(), None);
+        assert_eq!(Reply::<Answer>::Ready.id(), None);
     }
 
     #[test]
@@ -211,7 +239,7 @@ mod tests {
             json.starts_with(r#"{"task":"imdb-train","settings":"#),
             "{json}"
         );
-        let json = Reply::Progress {
+        let json = Reply::<Answer>::Progress {
             id: 1,
             value: 0.25,
             label: None,
@@ -227,7 +255,7 @@ mod tests {
     fn unreadable_messages_say_so() {
         let e = Request::from_json(r#"{"task":"mine-bitcoin"}"#).unwrap_err();
         assert!(e.starts_with("The worker could not read the job"), "{e}");
-        let e = Reply::from_json("{").unwrap_err();
+        let e = Reply::<Answer>::from_json("{").unwrap_err();
         assert!(e.starts_with("The worker's answer was unreadable"), "{e}");
     }
 }

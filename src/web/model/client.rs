@@ -16,7 +16,7 @@ use web_sys::{
 };
 
 use crate::core::bundles::MODEL_BUNDLE;
-use crate::core::job::protocol::{attach, Answer, ModelSummary, Reply, Request};
+use crate::core::job::protocol::{attach, ModelAnswer, ModelRequest, ModelSummary, Reply};
 use crate::web::worker::pool::worker_files;
 use crate::web::worker::transport::{deferred, envelope, json_of, message_of, object};
 
@@ -81,7 +81,7 @@ fn on_reply(data: JsValue, pending: &RefCell<HashMap<u32, Pending>>, ready_ok: &
         );
         return;
     };
-    let Ok(reply) = Reply::from_json(&json) else {
+    let Ok(reply) = Reply::<ModelAnswer>::from_json(&json) else {
         return;
     };
     match reply {
@@ -109,7 +109,7 @@ fn on_reply(data: JsValue, pending: &RefCell<HashMap<u32, Pending>>, ready_ok: &
         }
         Reply::Done { id, answer } => match pending.borrow_mut().remove(&id) {
             Some(Pending::Load { resolve, .. }) => {
-                if let Answer::ModelLoaded(summary) = answer {
+                if let ModelAnswer::Loaded(summary) = answer {
                     LOADED.with(|l| *l.borrow_mut() = Some((*summary).clone()));
                 }
                 let _ = resolve.call0(&JsValue::NULL);
@@ -230,7 +230,7 @@ async fn handle() -> Result<Rc<Handle>, String> {
 fn send(
     h: &Handle,
     id: u32,
-    request: &Request,
+    request: &ModelRequest,
     attachments: &[(&str, JsValue)],
     transfer: &Array,
 ) -> Result<(), String> {
@@ -268,7 +268,7 @@ pub async fn load(
     send(
         &h,
         id,
-        &Request::ModelLoad {
+        &ModelRequest::Load {
             name: name.to_string(),
         },
         &[(attach::FILE, bytes.into())],
@@ -303,7 +303,7 @@ pub async fn respond(
     h.pending
         .borrow_mut()
         .insert(id, Pending::Call(stream.clone()));
-    let request = Request::ModelCall {
+    let request = ModelRequest::Call {
         path: path.to_string(),
         body: body.unwrap_or("{}").to_string(),
     };
@@ -314,7 +314,7 @@ pub async fn respond(
             let _ = send(
                 &h2,
                 next_id(),
-                &Request::ModelCancel { call: id },
+                &ModelRequest::Cancel { call: id },
                 &[],
                 &Array::new(),
             );

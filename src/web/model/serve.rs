@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::core::job::protocol::{attach, Answer, ModelSummary, Reply, Request};
+use crate::core::job::protocol::{attach, ModelAnswer, ModelRequest, ModelSummary, Reply};
 use crate::core::model::engine::{Model, Step};
 use crate::core::model::serve::{answer_info, chunk_line, done_line, error_line, plan};
 use crate::web::worker::transport::{envelope, get, json_of, now};
@@ -26,7 +26,7 @@ struct State {
     model: Option<Model>,
     /// Load time to report on the first call after loading (Ollama's `load_duration`).
     load_ms: f64,
-    queue: VecDeque<(u32, Request, JsValue)>,
+    queue: VecDeque<(u32, ModelRequest, JsValue)>,
     cancelled: HashSet<u32>,
     running: bool,
 }
@@ -39,7 +39,7 @@ fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-fn post(reply: &Reply) {
+fn post(reply: &Reply<ModelAnswer>) {
     let _ = scope().post_message(&envelope(reply.to_json(), &[]));
 }
 
@@ -64,18 +64,18 @@ pub fn serve() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
         let data = e.data();
         let id = get(&data, "id").as_f64().map_or(0, |x| x as u32);
-        match Request::from_json(&json_of(&data).unwrap_or_default()) {
-            Ok(Request::ModelCancel { call }) => {
+        match ModelRequest::from_json(&json_of(&data).unwrap_or_default()) {
+            Ok(ModelRequest::Cancel { call }) => {
                 STATE.with(|s| s.borrow_mut().cancelled.insert(call));
             }
             // Questions about the model are answered at once, even while a generation runs (the lab
             // polls `/api/ps` during calls).
-            Ok(Request::ModelCall { path, .. }) if is_info(&path) => {
+            Ok(ModelRequest::Call { path, .. }) if is_info(&path) => {
                 let v = STATE.with(|s| answer_info(s.borrow().model.as_ref(), &path));
                 line(id, v.unwrap_or(Value::Null).to_string());
                 post(&Reply::Done {
                     id,
-                    answer: Answer::ModelCalled,
+                    answer: ModelAnswer::Called,
                 });
             }
             Ok(request) => {
@@ -110,12 +110,10 @@ fn drive() {
                 break;
             };
             match request {
-                Request::ModelLoad { name } => load(id, &name, &data).await,
-                Request::ModelCall { path, body } => call(id, &path, &body).await,
-                _ => post(&Reply::Failed {
-                    id,
-                    message: "The model worker only loads and runs models.".into(),
-                }),
+                ModelRequest::Load { name } => load(id, &name, &data).await,
+                ModelRequest::Call { path, body } => call(id, &path, &body).await,
+                // Handled as it arrives (see `serve`).
+                ModelRequest::Cancel { .. } => {}
             }
         }
         STATE.with(|s| s.borrow_mut().running = false);
@@ -152,7 +150,7 @@ async fn load(id: u32, name: &str, data: &JsValue) {
             });
             post(&Reply::Done {
                 id,
-                answer: Answer::ModelLoaded(Box::new(ModelSummary { info, load_ms })),
+                answer: ModelAnswer::Loaded(Box::new(ModelSummary { info, load_ms })),
             });
         }
         Err(e) => post(&Reply::Failed {
@@ -240,6 +238,6 @@ async fn call(id: u32, path: &str, body: &str) {
     }
     post(&Reply::Done {
         id,
-        answer: Answer::ModelCalled,
+        answer: ModelAnswer::Called,
     });
 }

@@ -74,7 +74,7 @@ fn on_reply(
         forget_worker(slot);
         return;
     };
-    let reply = match Reply::from_json(&json) {
+    let reply = match Reply::<Answer>::from_json(&json) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -251,7 +251,7 @@ pub async fn run(
     }
     *handle.held.borrow_mut() = keeps;
     let data = JsFuture::from(done).await.map_err(|e| ended(&e))?;
-    match Reply::from_json(&json_of(&data).unwrap_or_default())? {
+    match Reply::<Answer>::from_json(&json_of(&data).unwrap_or_default())? {
         Reply::Done { answer, .. } => Ok((answer, data)),
         _ => Err("The worker's answer was not a result.".into()),
     }

@@ -55,9 +55,6 @@ fn handle(request: Request, data: &JsValue, rep: &mut Reporter) -> Handled {
         Request::ImdbTrain { settings } => super::imdb::train_here(settings, data, rep),
         Request::AbArm { job } => super::ab::handle(job, data, rep),
         Request::TokensCheck { model } => super::tokens::handle(model, data, rep),
-        Request::ModelLoad { .. } | Request::ModelCall { .. } | Request::ModelCancel { .. } => {
-            Err("The in-page model runs in its own worker (lab-model), not here.".into())
-        }
     }
 }
 
