@@ -304,15 +304,33 @@ fn q8_0_matmul_is_ggmls() {
     ggml_kernels();
     let dev = Device::Cpu;
     let (n, k) = (64usize, 256usize);
-    let w: Vec<f32> = (0..n * k).map(|i| (i * 7919 % 1000) as f32 / 500.0 - 1.0).collect();
-    let qt = QTensor::quantize(&Tensor::from_vec(w, (n, k), &dev).unwrap(), GgmlDType::Q8_0).unwrap();
-    let wd: Vec<f32> = qt.dequantize(&dev).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+    let w: Vec<f32> = (0..n * k)
+        .map(|i| (i * 7919 % 1000) as f32 / 500.0 - 1.0)
+        .collect();
+    let qt =
+        QTensor::quantize(&Tensor::from_vec(w, (n, k), &dev).unwrap(), GgmlDType::Q8_0).unwrap();
+    let wd: Vec<f32> = qt
+        .dequantize(&dev)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1()
+        .unwrap();
     let mm = QMatMul::from_qtensor(qt).unwrap();
     let f16 = |d: f32| -> f32 {
-        Tensor::new(&[d], &dev).unwrap().to_dtype(DType::F16).unwrap().to_dtype(DType::F32).unwrap().to_vec1::<f32>().unwrap()[0]
+        Tensor::new(&[d], &dev)
+            .unwrap()
+            .to_dtype(DType::F16)
+            .unwrap()
+            .to_dtype(DType::F32)
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap()[0]
     };
     for m in [1usize, 20] {
-        let x: Vec<f32> = (0..m * k).map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0) * 3.0).collect();
+        let x: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 104729 % 997) as f32 / 498.0 - 1.0) * 3.0)
+            .collect();
         let got: Vec<f32> = mm
             .forward(&Tensor::from_vec(x.clone(), (m, k), &dev).unwrap())
             .unwrap()
@@ -328,9 +346,16 @@ fn q8_0_matmul_is_ggmls() {
                 b.iter_mut().for_each(|v| *v = (*v * id).round() * dh);
             }
             for c in 0..n {
-                let want: f32 = wd[c * k..(c + 1) * k].iter().zip(&xq).map(|(a, b)| a * b).sum();
+                let want: f32 = wd[c * k..(c + 1) * k]
+                    .iter()
+                    .zip(&xq)
+                    .map(|(a, b)| a * b)
+                    .sum();
                 let g = got[r * n + c];
-                assert!((g - want).abs() < 1e-3, "m={m} row {r} col {c}: {g} vs ggml's {want}");
+                assert!(
+                    (g - want).abs() < 1e-3,
+                    "m={m} row {r} col {c}: {g} vs ggml's {want}"
+                );
             }
         }
     }
