@@ -26,8 +26,9 @@ pub struct Planned {
     pub format: Option<Value>,
 }
 
-/// Ollama's options onto the engine's, with Ollama's defaults where a field is not sent.
-pub fn gen_options(o: &Options) -> GenOptions {
+/// Ollama's options onto the engine's, with Ollama's defaults where a field is not sent; any `format`
+/// (`"json"` or a schema) constrains the answer to JSON.
+pub fn gen_options(o: &Options, format: Option<&Value>) -> GenOptions {
     let d = GenOptions::default();
     GenOptions {
         seed: o.seed.map_or(d.seed, |s| s as u64),
@@ -36,6 +37,7 @@ pub fn gen_options(o: &Options) -> GenOptions {
         top_p: o.top_p.unwrap_or(d.top_p),
         num_predict: o.num_predict.and_then(|n| (n >= 0).then_some(n as usize)),
         stop: o.stop.clone().unwrap_or_default(),
+        json: format.is_some(),
         ..d
     }
 }
@@ -58,10 +60,7 @@ pub fn plan(model: &Model, path: &str, body: &Value) -> Result<Planned, String> 
         Ok(Planned {
             model: r.model,
             prompt,
-            opts: GenOptions {
-                json: r.format.is_some(),
-                ..gen_options(&r.options)
-            },
+            opts: gen_options(&r.options, r.format.as_ref()),
             chat: false,
             stream: r.stream,
             format: r.format,
@@ -73,10 +72,7 @@ pub fn plan(model: &Model, path: &str, body: &Value) -> Result<Planned, String> 
         Ok(Planned {
             model: r.model,
             prompt,
-            opts: GenOptions {
-                json: r.format.is_some(),
-                ..gen_options(&r.options)
-            },
+            opts: gen_options(&r.options, r.format.as_ref()),
             chat: true,
             stream: r.stream,
             format: r.format,

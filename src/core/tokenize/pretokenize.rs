@@ -216,10 +216,22 @@ fn gpt2(b: &[u8], s: usize) -> usize {
 }
 
 fn cl100k(b: &[u8], s: usize) -> usize {
+    cl100k_like(b, s, 3, true)
+}
+
+/// cl100k's alternatives, shared with llama.cpp's qwen2 pattern: `digits` is the longest run of numbers
+/// in one piece (3 for cl100k, 1 for qwen2); `tiktoken` selects tiktoken's regex details (contractions
+/// folded as the regex engine folds, so `'ſ` counts, and `\s++$` tried before the newline rule) over
+/// llama.cpp's (`'[sS]`, and `\s*[\r\n]+` first).
+#[inline(always)]
+fn cl100k_like(b: &[u8], s: usize, digits: usize, tiktoken: bool) -> usize {
     let c0 = b[s];
     if c0 == b'\'' {
         if let Some(n) = contraction(b, s + 1, true) {
-            return s + 1 + n;
+            // Without the regex engine's folding only ASCII letters fold, so `'ſ` is not a contraction.
+            if tiktoken || !(n == 2 && b[s + 1] == 0xC5) {
+                return s + 1 + n;
+            }
         }
     }
     let (f0, len0) = class_at(b, s);
@@ -233,10 +245,10 @@ fn cl100k(b: &[u8], s: usize) -> usize {
             return run(b, p, |f| f & L != 0);
         }
     }
-    // `\p{N}{1,3}+`
+    // `\p{N}{1,digits}+`
     if f0 & N != 0 {
         let mut e = s + len0;
-        for _ in 0..2 {
+        for _ in 1..digits {
             if e < b.len() {
                 let (f, l) = class_at(b, e);
                 if f & N != 0 {
@@ -257,49 +269,8 @@ fn cl100k(b: &[u8], s: usize) -> usize {
             .take_while(|&&x| x == b'\r' || x == b'\n')
             .count();
     }
-    whitespace(b, s, true)
-}
-
-/// `\p{N}` first, then GPT-2's pattern within the text up to the next digit.
-fn smollm(b: &[u8], s: usize) -> usize {
-    let (f0, len0) = class_at(b, s);
-    if f0 & N != 0 {
-        return s + len0;
-    }
-    let seg_end = run(b, s, |f| f & N == 0);
-    gpt2(&b[..seg_end], s)
-}
-
-fn qwen2(b: &[u8], s: usize) -> usize {
-    let c0 = b[s];
-    if c0 == b'\'' {
-        if let Some(n) = contraction(b, s + 1, true) {
-            // Only ASCII letters fold here (`'[sS]`), so `'ſ` is not a contraction.
-            if !(n == 2 && b[s + 1] == 0xC5) {
-                return s + 1 + n;
-            }
-        }
-    }
-    let (f0, len0) = class_at(b, s);
-    if f0 & L != 0 {
-        return run(b, s, |f| f & L != 0);
-    }
-    if c0 != b'\r' && c0 != b'\n' && f0 & N == 0 {
-        let p = s + len0;
-        if p < b.len() && class_at(b, p).0 & L != 0 {
-            return run(b, p, |f| f & L != 0);
-        }
-    }
-    if f0 & N != 0 {
-        return s + len0;
-    }
-    let start = if c0 == b' ' { s + 1 } else { s };
-    if start < b.len() && is_other(class_at(b, start).0) {
-        let e = run(b, start, is_other);
-        return e + b[e..]
-            .iter()
-            .take_while(|&&x| x == b'\r' || x == b'\n')
-            .count();
+    if tiktoken {
+        return whitespace(b, s, true);
     }
     // `\s*[\r\n]+` (up to the last newline of the run), then `\s+(?!\S)`, then `\s+`.
     let w = run(b, s, |f| f & WS != 0);
@@ -315,6 +286,20 @@ fn qwen2(b: &[u8], s: usize) -> usize {
     } else {
         w
     }
+}
+
+/// `\p{N}` first, then GPT-2's pattern within the text up to the next digit.
+fn smollm(b: &[u8], s: usize) -> usize {
+    let (f0, len0) = class_at(b, s);
+    if f0 & N != 0 {
+        return s + len0;
+    }
+    let seg_end = run(b, s, |f| f & N == 0);
+    gpt2(&b[..seg_end], s)
+}
+
+fn qwen2(b: &[u8], s: usize) -> usize {
+    cl100k_like(b, s, 1, false)
 }
 
 /// One of o200k's two word alternatives starting at `p`: with `upper_first` it is
