@@ -317,7 +317,6 @@ async fn finish(
             v.id, v.id
         )
     };
-    ctx.notice.set(None);
     report.set(Some(Report {
         summary,
         warnings: warnings
@@ -400,6 +399,9 @@ async fn run_import(
     failure: RwSignal<Option<String>>,
     report: RwSignal<Option<Report>>,
 ) {
+    // The page's notice is cleared when the student starts the import, not when it ends: saving a big
+    // import takes a while, and a notice set meanwhile (a save that failed, a job cancelled) must stay.
+    ctx.notice.set(None);
     let ticket = ctx.jobs.start(format!("Importing {name} …"));
     let started = now_ms();
     yield_now().await;
