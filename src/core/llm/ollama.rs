@@ -52,6 +52,12 @@ pub struct Options {
     /// Strings that end generation when produced (they are not included in the text).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<Vec<String>>,
+    /// Makes tokens seen in the last `repeat_last_n` less likely (1.0: off; Ollama's default 1.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_penalty: Option<f32>,
+    /// How many recent tokens the repeat penalty looks at (0: none; Ollama's default 64).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_last_n: Option<i32>,
 }
 
 impl Options {

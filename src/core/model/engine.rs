@@ -329,7 +329,11 @@ impl Model {
             bytes: bytes.len() as u64,
             has_template: template.is_some(),
         };
-        let mut r = Cursor::new(bytes);
+        // Q5_0 (most of a small model's Q4_K_M file) runs as the same weights in Q8_0's SIMD kernel.
+        let mut ct = ct;
+        let widened =
+            crate::core::model::widen::widen_q5_0(&mut ct, bytes).map_err(ModelError::Damaged)?;
+        let mut r = Cursor::new(widened.as_deref().unwrap_or(bytes));
         let dev = Device::Cpu;
         let weights = match arch.as_str() {
             "llama" => Weights::Llama(
@@ -456,7 +460,7 @@ impl Model {
     ) -> Result<GenStats, ModelError> {
         let mut g = self.start(prompt, opts, clock())?;
         loop {
-            match g.step(self, clock())? {
+            match g.step(self, clock)? {
                 Step::Text(t) => {
                     if !t.is_empty() && !on_text(&t) {
                         return Ok(g.cancel(clock()));
@@ -519,13 +523,15 @@ impl Generation {
         self.generated.len()
     }
 
-    /// Runs the model once (the whole prompt on the first step) and samples one token.
-    pub fn step(&mut self, model: &mut Model, now: f64) -> Result<Step, ModelError> {
+    /// Runs the model once (the whole prompt on the first step) and samples one token. `clock` is read
+    /// after the model ran, so the prompt's time ends when its forward pass does (Ollama's
+    /// `prompt_eval_duration`) and the rest is generation (`eval_duration`).
+    pub fn step(&mut self, model: &mut Model, clock: &dyn Fn() -> f64) -> Result<Step, ModelError> {
         if let Some(s) = self.finished.take() {
             return Ok(Step::Done(s));
         }
         if self.generated.len() >= self.budget {
-            return Ok(self.finish(DoneReason::Length, now));
+            return Ok(self.finish(DoneReason::Length, clock()));
         }
         let dev = Device::Cpu;
         let input: &[u32] = if self.pos == 0 {
@@ -556,6 +562,7 @@ impl Generation {
             None => logits,
         };
         let next = self.sampler.sample(&logits).map_err(run_err)?;
+        let now = clock();
         self.pos += n_in;
         if self.prompt_done.is_none() {
             self.prompt_done = Some(now);

@@ -37,8 +37,12 @@ pub fn gen_options(o: &Options, format: Option<&Value>) -> GenOptions {
         top_p: o.top_p.unwrap_or(d.top_p),
         num_predict: o.num_predict.and_then(|n| (n >= 0).then_some(n as usize)),
         stop: o.stop.clone().unwrap_or_default(),
+        repeat_penalty: o.repeat_penalty.unwrap_or(d.repeat_penalty),
+        // Ollama reads -1 as "the whole context".
+        repeat_last_n: o.repeat_last_n.map_or(d.repeat_last_n, |n| {
+            usize::try_from(n).unwrap_or(usize::MAX)
+        }),
         json: format.is_some(),
-        ..d
     }
 }
 
@@ -169,4 +173,35 @@ pub fn done_line(
 /// An error line, as Ollama sends one mid-stream.
 pub fn error_line(e: &ModelError) -> String {
     json!({ "error": e.to_string() }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_ollamas_with_its_defaults() {
+        let o: Options = serde_json::from_value(serde_json::json!({
+            "seed": 5, "temperature": 0, "top_k": 3, "num_predict": 9, "stop": ["\n"],
+            "repeat_penalty": 1.0, "repeat_last_n": -1
+        }))
+        .unwrap();
+        let g = gen_options(&o, None);
+        assert_eq!(
+            (g.seed, g.temperature, g.top_k, g.num_predict),
+            (5, 0.0, 3, Some(9))
+        );
+        assert_eq!(g.stop, ["\n"]);
+        assert_eq!((g.repeat_penalty, g.repeat_last_n), (1.0, usize::MAX));
+        assert!(!g.json);
+        let d = gen_options(&Options::default(), Some(&serde_json::json!("json")));
+        let want = GenOptions::default();
+        assert_eq!(
+            (d.repeat_penalty, d.repeat_last_n),
+            (want.repeat_penalty, want.repeat_last_n)
+        );
+        assert_eq!((d.temperature, d.top_k, d.top_p), (0.8, 40, 0.9));
+        assert_eq!(d.num_predict, None, "no limit unless asked");
+        assert!(d.json);
+    }
 }

@@ -197,7 +197,7 @@ async fn call(id: u32, path: &str, body: &str) {
         let step = STATE.with(|s| {
             let mut s = s.borrow_mut();
             match s.model.as_mut() {
-                Some(m) => g.step(m, now()),
+                Some(m) => g.step(m, &now),
                 None => Err(crate::core::model::engine::ModelError::Run(
                     "the model was unloaded".into(),
                 )),
