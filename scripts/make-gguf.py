@@ -15,7 +15,7 @@ random (seeded), in F32; `--quantize` then makes Q8_0 and Q4_K_M files with llam
 
   make-gguf.py --ranks r50k_base.tiktoken --shape tiny-llama --out DIR [--quantize]
 
-Shapes: tiny-llama, tiny-qwen2 (tests: 2 layers, width 256), smollm2-135m, qwen2.5-0.5b (benchmarks: the real
+Shapes: tiny-llama, tiny-qwen2 (tests: 2 layers, width 256), tiny-q5 (width 192: Q4_K_M falls back to Q5_0), smollm2-135m, qwen2.5-0.5b (benchmarks: the real
 models' shapes). Output: DIR/<shape>-F32.gguf (and -Q8_0, -Q4_K_M), deterministic for a given seed.
 """
 
@@ -37,6 +37,9 @@ SHAPES = {
     # name: (arch, hidden, layers, heads, kv_heads, ffn, vocab, rope_base, context)
     "tiny-llama": ("llama", 256, 2, 4, 2, 512, 50_304, 10_000.0, 2048),
     "tiny-qwen2": ("qwen2", 256, 2, 4, 2, 512, 50_304, 1_000_000.0, 2048),
+    # Width 192: not a multiple of 256, so llama.cpp's Q4_K_M stores these rows as Q5_0, as it does for
+    # SmolLM2 (576) and Qwen2.5-0.5B (896); the engine widens Q5_0 to Q8_0 (src/core/model/widen.rs).
+    "tiny-q5": ("qwen2", 192, 2, 4, 2, 384, 50_304, 1_000_000.0, 2048),
     "smollm2-135m": ("llama", 576, 30, 9, 3, 1536, 49_152, 100_000.0, 8192),
     "qwen2.5-0.5b": ("qwen2", 896, 24, 14, 2, 4864, 151_936, 1_000_000.0, 32768),
     # tiny-llama that ends its turns: for the browser tests, which need answers that finish.

@@ -25,7 +25,7 @@ ranks="$(dirname "$manifest")/assets/r50k_base.tiktoken"
 say "model fixtures: random-weight GGUF models (llama, qwen2; F32, Q8_0, Q4_K_M) into $OUT"
 rm -rf "$OUT"
 mkdir -p "$OUT"
-"$PY" scripts/make-gguf.py --ranks "$ranks" --shape tiny-llama --shape tiny-qwen2 --out "$OUT" --quantize
+"$PY" scripts/make-gguf.py --ranks "$ranks" --shape tiny-llama --shape tiny-qwen2 --shape tiny-q5 --out "$OUT" --quantize
 # A model whose answers end after a few tokens, for the browser tests (tests/e2e/in-page.test.mjs).
 "$PY" scripts/make-gguf.py --ranks "$ranks" --shape tiny-chat --out "$OUT/e2e" --quantize
 say "model fixtures: what llama.cpp and jinja2 make of them"

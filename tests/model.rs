@@ -261,6 +261,33 @@ fn answers_ollama_requests_in_ollamas_own_lines() {
 }
 
 #[test]
+fn the_prompts_time_is_its_forward_pass() {
+    // Ollama's prompt_eval_duration ends when the prompt's forward pass does: a clock read before the
+    // pass would put the prompt's whole cost into eval_duration (and make prompt tokens/s meaningless).
+    use datalab::core::model::engine::GenOptions;
+    each_model(|name, model, _| {
+        if !name.contains("Q8_0") {
+            return;
+        }
+        let prompt = "The quick brown fox jumps over the lazy dog. ".repeat(24);
+        let ids = model.encode_prompt(&prompt);
+        let opts = GenOptions {
+            temperature: 0.0,
+            num_predict: Some(8),
+            ..GenOptions::default()
+        };
+        let stats = model.generate(&ids, &opts, &clock, |_| true).unwrap();
+        let per_token = stats.eval_ms / stats.generated.len().max(1) as f64;
+        assert!(
+            stats.prompt_ms > 0.2 * per_token,
+            "{name}: {} prompt tokens took {:.3} ms, one generated token {per_token:.3} ms",
+            ids.len(),
+            stats.prompt_ms
+        );
+    });
+}
+
+#[test]
 fn format_json_answers_always_parse() {
     each_model(|name, model, _| {
         if !name.contains("Q8_0") {

@@ -5,6 +5,8 @@
 
 pub mod engine;
 pub mod json_guard;
+pub mod library;
 pub mod serve;
 pub mod template;
 pub mod tokenizer;
+pub mod widen;
