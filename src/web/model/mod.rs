@@ -4,6 +4,7 @@
 //! one code path serves Ollama, OpenAI-compatible servers and the model in the page alike.
 
 pub mod client;
+pub mod library;
 mod serve;
 
 pub use serve::serve;

@@ -15,12 +15,17 @@ const TYPES = {
   ".tiktoken": "text/plain; charset=utf-8",
 };
 
-/** Serves `root` (and `extra`: url path → file path). Resolves to { url, close }. */
+/** Serves `root` (and `extra`: url path → file path, or a `(req, res)` handler for answers a test shapes
+ * itself — slow, cut short). Resolves to { url, close }. */
 export function serve(root, extra = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://x");
     let p = decodeURIComponent(url.pathname);
     let file = extra[p];
+    if (typeof file === "function") {
+      file(req, res);
+      return;
+    }
     if (!file) {
       if (p.endsWith("/")) p += "index.html";
       file = path.join(root, path.normalize(p).replace(/^([/\\])+/, ""));
