@@ -325,6 +325,51 @@ fn format_json_answers_always_parse() {
 /// quantized in blocks of 32 (scale = max |x| / 127, stored as f16, values rounded), then exact dot
 /// products. Catches a kernel that quantizes differently (see [`ggml_kernels`]).
 #[test]
+fn a_rubric_schema_gives_scores_the_judge_reads() {
+    // The rubric lab's own request: `format` is the judge's schema. Every finished answer — even from a
+    // random-weight model — is read by the lab's parser with every criterion in range.
+    use datalab::core::llm::judge::{parse_scores, schema, Rubric};
+    use datalab::core::llm::ollama::{ChatRequest, Message as OMessage, Options};
+    use datalab::core::model::serve::plan;
+    let rubric = Rubric::default();
+    each_model(|name, model, _| {
+        if !name.contains("Q8_0") {
+            return;
+        }
+        let mut finished = 0;
+        for seed in 0..4 {
+            let body = ChatRequest::new("m", vec![OMessage::user("Score this answer.")])
+                .format(schema(&rubric))
+                .options(Options {
+                    seed: Some(seed),
+                    num_predict: Some(300),
+                    ..Options::default()
+                })
+                .to_value();
+            let p = plan(model, "/api/chat", &body).unwrap();
+            assert!(p.opts.schema.is_some(), "the judge's schema is followed");
+            let ids = model.encode_prompt(&p.prompt);
+            let mut text = String::new();
+            let s = model
+                .generate(&ids, &p.opts, &clock, |t| {
+                    text.push_str(t);
+                    true
+                })
+                .unwrap();
+            if s.done == datalab::core::model::engine::DoneReason::Stop {
+                finished += 1;
+                let scores = parse_scores(&rubric, &text)
+                    .unwrap_or_else(|e| panic!("{name} seed {seed}: {e}: {text}"));
+                assert_eq!(scores.values.len(), rubric.criteria.len());
+            } else {
+                assert!(text.starts_with("{\""), "{name}: {text}");
+            }
+        }
+        assert!(finished > 0, "{name}: no answer finished within 300 tokens");
+    });
+}
+
+#[test]
 fn q8_0_matmul_is_ggmls() {
     use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
     use candle_core::{DType, Device, Module, Tensor};

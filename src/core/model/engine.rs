@@ -13,6 +13,7 @@ use candle_transformers::generation::{LogitsProcessor, Sampling};
 use candle_transformers::models::{quantized_llama, quantized_qwen2};
 
 use super::json_guard::JsonGuard;
+use super::json_schema::{Schema, SchemaGuard};
 use super::template::{ChatTemplate, Message};
 use super::tokenizer::{Tokenizer, Utf8Stream};
 
@@ -101,8 +102,11 @@ pub struct GenOptions {
     /// context length).
     pub num_predict: Option<usize>,
     pub stop: Vec<String>,
-    /// Constrain the answer to one JSON object (`format: "json"` or a schema; see [`JsonGuard`]).
+    /// Constrain the answer to one JSON object (`format: "json"`, or a schema outside
+    /// [`Schema`]'s subset; see [`JsonGuard`]).
     pub json: bool,
+    /// Constrain the answer to this schema (`format: {…}`; see [`SchemaGuard`]); it wins over `json`.
+    pub schema: Option<Schema>,
 }
 
 impl Default for GenOptions {
@@ -117,6 +121,33 @@ impl Default for GenOptions {
             num_predict: None,
             stop: Vec::new(),
             json: false,
+            schema: None,
+        }
+    }
+}
+
+/// What constrains an answer: one JSON object, or a schema's layout and types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Guard {
+    Json(JsonGuard),
+    Schema(SchemaGuard),
+}
+
+impl Guard {
+    fn done(&self) -> bool {
+        match self {
+            Guard::Json(g) => g.done(),
+            Guard::Schema(g) => g.done(),
+        }
+    }
+
+    /// The state after `bytes` (`schema` is the one a `Schema` guard follows), `None` if they cannot
+    /// continue the answer.
+    fn after(self, schema: Option<&Schema>, bytes: &[u8]) -> Option<Guard> {
+        match (self, schema) {
+            (Guard::Json(g), _) => g.after(bytes).map(Guard::Json),
+            (Guard::Schema(g), Some(s)) => g.after(s, bytes).map(Guard::Schema),
+            (Guard::Schema(_), None) => None,
         }
     }
 }
@@ -434,7 +465,11 @@ impl Model {
                 .unwrap_or(usize::MAX)
                 .min(ctx - prompt.len()),
             sampler: LogitsProcessor::from_sampling(opts.seed, sampling),
-            guard: opts.json.then(JsonGuard::default),
+            guard: match (&opts.schema, opts.json) {
+                (Some(_), _) => Some(Guard::Schema(SchemaGuard::default())),
+                (None, true) => Some(Guard::Json(JsonGuard::default())),
+                (None, false) => None,
+            },
             opts: opts.clone(),
             prompt_len: prompt.len(),
             all: prompt.to_vec(),
@@ -487,7 +522,7 @@ pub struct Generation {
     opts: GenOptions,
     budget: usize,
     sampler: LogitsProcessor,
-    guard: Option<JsonGuard>,
+    guard: Option<Guard>,
     prompt_len: usize,
     /// Prompt and answer so far (the repeat penalty looks back over both).
     all: Vec<u32>,
@@ -558,7 +593,9 @@ impl Generation {
             logits
         };
         let logits = match self.guard {
-            Some(g) => model.constrain(&logits, g).map_err(run_err)?,
+            Some(g) => model
+                .constrain(&logits, g, self.opts.schema.as_ref())
+                .map_err(run_err)?,
             None => logits,
         };
         let next = self.sampler.sample(&logits).map_err(run_err)?;
@@ -571,7 +608,7 @@ impl Generation {
             return Ok(self.finish(DoneReason::Stop, now));
         }
         if let Some(g) = self.guard {
-            self.guard = g.after(model.tokenizer.token_bytes(next));
+            self.guard = g.after(self.opts.schema.as_ref(), model.tokenizer.token_bytes(next));
         }
         self.generated.push(next);
         self.all.push(next);
@@ -622,7 +659,12 @@ fn tokenizer_text(t: &Tokenizer, id: u32) -> &[u8] {
 impl Model {
     /// `logits` with every token that cannot continue the JSON answer at `g` masked out; once the object
     /// is complete, only an end-of-turn token is left.
-    fn constrain(&self, logits: &Tensor, g: JsonGuard) -> candle_core::Result<Tensor> {
+    fn constrain(
+        &self,
+        logits: &Tensor,
+        g: Guard,
+        schema: Option<&Schema>,
+    ) -> candle_core::Result<Tensor> {
         let mut v = logits.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
         let end = self.tokenizer.eos.filter(|&e| (e as usize) < v.len());
         for (id, x) in v.iter_mut().enumerate() {
@@ -631,7 +673,7 @@ impl Model {
                 Some(id) == end || (end.is_none() && self.tokenizer.is_eog(id))
             } else {
                 let bytes = self.tokenizer.token_bytes(id);
-                !bytes.is_empty() && g.after(bytes).is_some()
+                !bytes.is_empty() && g.after(schema, bytes).is_some()
             };
             if !ok {
                 *x = f32::NEG_INFINITY;

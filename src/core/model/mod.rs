@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod json_guard;
+pub mod json_schema;
 pub mod library;
 pub mod serve;
 pub mod template;

@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 use super::engine::{DoneReason, GenOptions, GenStats, Model, ModelError};
+use super::json_schema::Schema;
 use crate::core::llm::ollama::{
     ChatRequest, GenerateRequest, Message, Options, CHAT_PATH, GENERATE_PATH, TAGS_PATH,
     VERSION_PATH,
@@ -43,6 +44,10 @@ pub fn gen_options(o: &Options, format: Option<&Value>) -> GenOptions {
             usize::try_from(n).unwrap_or(usize::MAX)
         }),
         json: format.is_some(),
+        // A schema in the subset the engine follows; any other schema still gets one JSON object.
+        schema: format
+            .filter(|f| f.is_object())
+            .and_then(|f| Schema::from_json(f).ok()),
     }
 }
 
@@ -203,5 +208,16 @@ mod tests {
         assert_eq!((d.temperature, d.top_k, d.top_p), (0.8, 40, 0.9));
         assert_eq!(d.num_predict, None, "no limit unless asked");
         assert!(d.json);
+        assert_eq!(d.schema, None, "\"json\" is no schema");
+        let rubric = crate::core::llm::judge::schema(&crate::core::llm::judge::Rubric::default());
+        assert!(gen_options(&Options::default(), Some(&rubric))
+            .schema
+            .is_some());
+        let nested = serde_json::json!({"type": "object", "properties": {"a": {"type": "object"}}});
+        let g = gen_options(&Options::default(), Some(&nested));
+        assert!(
+            g.json && g.schema.is_none(),
+            "outside the subset: one JSON object"
+        );
     }
 }
