@@ -147,6 +147,8 @@ test("gates: pass rate, drill-down to the rows behind a count, cleaning into a n
   await expectTestIds(page, { "rows-valid": 6 });
   const after = await testIdText(page, "dataset-version-id");
   assert.notEqual(after, before);
+  // The new version is on screen at once; it is in storage once the page says so.
+  await page.getByTestId("save-state").filter({ hasText: "All versions are saved" }).waitFor({ timeout: WAIT });
   const manifest = await page.evaluate(
     () =>
       new Promise((res, rej) => {

@@ -58,6 +58,9 @@ pub struct Ctx {
     pub saved: RwSignal<Saved>,
     /// Bumped after every save, so the storage-use figure refreshes.
     pub saves: RwSignal<u64>,
+    /// Saves asked for and saves finished, as tickets: saves run one at a time, in order, and only the last
+    /// one may say "saved" (an earlier one finishing must not hide a later version still being written).
+    pub save_tickets: StoredValue<(u64, u64)>,
 }
 
 impl Default for Ctx {
@@ -80,6 +83,7 @@ impl Ctx {
             jobs: Jobs::new(),
             saved: RwSignal::new(Saved::Opening),
             saves: RwSignal::new(0),
+            save_tickets: StoredValue::new((0, 0)),
         }
     }
 
@@ -317,6 +321,12 @@ pub async fn save(ctx: Ctx) {
         return;
     };
     ctx.saved.set(Saved::Saving);
+    // One save at a time: wait for the ones before this to finish writing.
+    let turn = ctx.save_tickets.get_value().0;
+    ctx.save_tickets.update_value(|t| t.0 += 1);
+    while ctx.save_tickets.get_value().1 < turn {
+        crate::web::tick::sleep(5).await;
+    }
     let result: Result<(), StoreError> = async {
         for id in ctx.unsaved.get_value() {
             let rows = ctx.cache.with_value(|c| c.get(&id).cloned());
@@ -333,7 +343,11 @@ pub async fn save(ctx: Ctx) {
         store.save_manifest(&ws).await
     }
     .await;
+    ctx.save_tickets.update_value(|t| t.1 += 1);
+    let last = ctx.save_tickets.with_value(|t| t.0 == t.1);
     match result {
+        // A later save is waiting: it will say how it went.
+        Ok(()) if !last => {}
         Ok(()) => {
             // Saved versions can be re-read from storage: keep only the current one in memory.
             let current = ctx.current_id();
