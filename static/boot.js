@@ -20,6 +20,14 @@ for (const [name, [js, wasm]] of Object.entries(FILES)) {
 }
 globalThis.datalab = { bundle, files };
 
+// In a slide: reveal.js may post slide:stop while the wasm is still loading; the lab reads the last one
+// from here when it starts listening (src/web/embed).
+if (window.parent !== window) {
+  addEventListener("message", (e) => {
+    if (e.source === window.parent && (e.data === "slide:start" || e.data === "slide:stop")) globalThis.datalab.slide = e.data;
+  });
+}
+
 try {
   const own = files[bundle];
   if (!own) throw new Error(`this build has no "${bundle}" bundle`);

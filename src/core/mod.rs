@@ -5,6 +5,7 @@ pub mod archive;
 pub mod bundles;
 pub mod dataset;
 pub mod drills;
+pub mod embed;
 pub mod imdb;
 pub mod job;
 pub mod labs;

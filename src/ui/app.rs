@@ -20,6 +20,23 @@ pub type Pages = fn(lab: &'static Lab, embed: bool) -> Option<AnyView>;
 /// Starts bundle `name` in the page: the panic panel, then the app with its pages mounted in the body.
 pub fn start(name: &'static str, pages: Pages) {
     crate::web::panic::install();
+    if crate::web::embed::is_embedded() {
+        // As early as can be: a slide:stop sent while the lab loads must not be missed.
+        crate::web::embed::listen_for_slides();
+    }
+    if crate::web::embed::is_embedded() && crate::web::storage::local().is_none() {
+        // A slide's frame denied storage: the deck may keep the lab's state (embed-host.js); ask first, so
+        // the lab starts from what the student had.
+        wasm_bindgen_futures::spawn_local(async move {
+            crate::web::embed::connect_host(800).await;
+            mount(name, pages);
+        });
+    } else {
+        mount(name, pages);
+    }
+}
+
+fn mount(name: &'static str, pages: Pages) {
     leptos::mount::mount_to_body(move || view! { <App bundle=name pages=pages /> });
     // The static "Loading the lab…" note has done its job.
     if let Some(boot) = web_sys::window()
@@ -41,14 +58,40 @@ fn App(bundle: &'static str, pages: Pages) -> impl IntoView {
     if embed {
         let mut full = query.clone();
         full.set("embed", None);
+        full.set("panel", None);
+        full.set("present", None);
         let full_href = href_with(&full);
+        let present = matches!(query.get("present"), Some("1" | "true"));
+        let panel_problem = RwSignal::new(None::<String>);
         if crate::web::url::in_frame() {
             crate::web::embed::post_height_to_parent();
         }
+        let form_key = crate::core::embed::form_key(&query);
+        let panel = query.get("panel").map(str::to_string);
+        // Once the lab's body is in the page: keep its controls, and show only the chosen panel.
+        request_animation_frame(move || {
+            crate::web::embed::form::keep(form_key);
+            if let Some(p) = panel {
+                let name = p.clone();
+                crate::web::embed::panel::only(p, move |names| {
+                    panel_problem.set(Some(if names.is_empty() {
+                        format!("This lab has no panel named '{name}'; the whole lab is shown.")
+                    } else {
+                        format!(
+                            "This lab has no panel named '{name}'; the whole lab is shown. Its panels: {}.",
+                            names.join(", ")
+                        )
+                    }))
+                });
+            }
+        });
+        let keeping = crate::web::embed::keeping().message();
         return view! {
-            <div class="app embed">
+            <div class="app embed" class:present=present>
                 <div class="embed-bar">
                     <span class="brand-small">"datalab · " {lab.title}</span>
+                    {keeping.map(|m| view! { <span class="embed-keeping" data-testid="embed-keeping">{m}</span> })}
+                    {move || panel_problem.get().map(|m| view! { <span class="embed-keeping" role="alert" data-testid="embed-panel">{m}</span> })}
                     <a href=full_href target="_blank" rel="noopener">
                         "Open full lab ↗"
                     </a>

@@ -49,7 +49,8 @@ pub fn section_title(title: &str) -> String {
 }
 
 /// A numbered section of a lab page: "2 · Title", numbered by its place among the page's sections (a
-/// section shared by two labs gets the number of its place in each). A section is always drawn, even
+/// section shared by two labs gets the number of its place in each). Its heading id is also its panel name
+/// (`&panel=` shows it alone in a slide). A section is always drawn, even
 /// when it has nothing to show yet — then it says what comes first — so numbers never skip.
 #[component]
 pub fn Section(
@@ -70,7 +71,7 @@ pub fn Section(
         format!("panel {class}")
     };
     view! {
-        <section class=class aria-labelledby=heading_id>
+        <section class=class aria-labelledby=heading_id data-panel=heading_id>
             <h2 id=heading_id>{heading}</h2>
             {children()}
         </section>

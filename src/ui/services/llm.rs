@@ -426,6 +426,8 @@ impl Llm {
         let (llm, server, model) = (*self, server.clone(), model.to_string());
         spawn_local(async move {
             while llm.in_flight.get_untracked() > 0 {
+                // A hidden slide does not poll the class's server.
+                crate::web::embed::wait_on_stage().await;
                 if let Ok(v) = get_json(&server, PS_PATH, 5).await {
                     llm.loaded.set(Some(loaded_line(&model, &parse_ps(&v))));
                 }

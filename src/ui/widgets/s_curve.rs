@@ -32,7 +32,7 @@ pub fn SCurve(#[prop(into)] data: Signal<(usize, usize, f64)>) -> impl IntoView 
         }
     });
     view! {
-        <figure class="chart">
+        <figure class="chart" data-panel="s-curve">
             <canvas node_ref=canvas width="560" height="260" role="img" aria-label=description></canvas>
             <figcaption>
                 "P(candidate) = 1 − (1 − s" <sup>"r"</sup> ")" <sup>"b"</sup> " — "

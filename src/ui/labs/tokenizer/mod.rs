@@ -158,7 +158,7 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
 
     view! {
         <LabPage id="tokenizer">
-            <section class="panel input-panel" aria-label="Input">
+            <section class="panel input-panel" aria-label="Input" data-panel="input">
                 <label class="field-label" for="tok-text">
                     "Text to tokenize"
                 </label>
@@ -203,8 +203,8 @@ pub fn TokenizerLab(embed: bool) -> impl IntoView {
                 {move || url_note.get().map(|n| view! { <p class="note">{n}</p> })}
                 <ManualLink href=manual_link />
             </section>
-            <div class="columns">{column_views}</div>
-            <section class="panel chart-panel" aria-label="Token counts chart">
+            <div class="columns" data-panel="chips">{column_views}</div>
+            <section class="panel chart-panel" aria-label="Token counts chart" data-panel="chart">
                 <BarChart data=chart_data title="Tokens per encoding for this text" y_label="tokens" />
             </section>
             <TokenizerVersion columns=columns />
