@@ -8,7 +8,7 @@
 const FILES = {}; // datalab:files
 
 // Which bundle holds which lab. A native test (core::bundles) checks these two lines against the registry.
-const BUNDLE_OF = { workspace: "data", generate: "llm", quality: "data", refine: "llm", tokenizer: "tokens", extend: "tokens", ab: "ab", imdb: "imdb", drills: "ab", runbook: "ab", baselines: "imdb", experiments: "ab" };
+const BUNDLE_OF = { loop: "tokens", workspace: "data", generate: "llm", quality: "data", refine: "llm", tokenizer: "tokens", extend: "tokens", ab: "ab", imdb: "imdb", drills: "ab", runbook: "ab", baselines: "imdb", experiments: "ab" };
 const DEFAULT_BUNDLE = "tokens";
 
 const lab = new URLSearchParams(location.search).get("lab");

@@ -27,7 +27,7 @@ pub struct Bundle {
 pub static BUNDLES: &[Bundle] = &[
     Bundle {
         name: "tokens",
-        labs: &["tokenizer", "extend"],
+        labs: &["loop", "tokenizer", "extend"],
     },
     Bundle {
         name: "data",

@@ -39,6 +39,21 @@ pub struct Teaching {
 /// All labs, runbook order.
 pub static LABS: &[Lab] = &[
     Lab {
+        id: "loop",
+        title: "The loop",
+        anchors: "Overview",
+        slides: "1, 7, 19",
+        summary: "Where your data stands in the loop, stage by stage, with the lab that does each.",
+        built: true,
+        teaching: Some(Teaching {
+            lead: "The course's loop on your own data: raw data becomes synthetic rows, is refined and gated, meets a tokenizer that fits its domain, and earns its place in training with evidence. Each stage shows what your labs recorded in this browser and opens the lab that does it.",
+            wisdom: "A data change earns its place with evidence, not with effort.",
+            means: "Every stage leaves a record — a version, a check, a tokenizer, an A/B run — and the loop reads them, so you see at a glance which step is not done yet.",
+            matters: "Skipping a stage is how bad data reaches training: rows nobody gated, a tokenizer nobody measured, a change nobody compared with the baseline.",
+            mistake: "Going round once and stopping: the results of one pass are the raw material of the next.",
+        }),
+    },
+    Lab {
         id: "workspace",
         title: "Dataset workspace",
         anchors: "LAB-07 (schema drift)",
@@ -190,8 +205,16 @@ pub static LABS: &[Lab] = &[
     },
 ];
 
-/// The lab shown when the URL names none (or names one that is not built).
-pub const DEFAULT_LAB: &str = "tokenizer";
+/// The lab shown when the URL names none (or names one that is not built): the loop, the course's map.
+pub const DEFAULT_LAB: &str = "loop";
+
+/// The lab a page's query names: `lab=`, or — for links made when the workbench was the home page — the
+/// tokenizer workbench when the query carries its text or encodings.
+pub fn lab_in(query: &crate::core::urlstate::Query) -> Option<&str> {
+    query.get("lab").or_else(|| {
+        (query.get("text").is_some() || query.get("enc").is_some()).then_some("tokenizer")
+    })
+}
 
 /// The lab with this id (built or planned).
 pub fn by_id(id: &str) -> Option<&'static Lab> {
@@ -260,5 +283,19 @@ mod tests {
         );
         assert_eq!(resolve(Some("generate")).id, "generate");
         assert_eq!(resolve(Some("nope")).id, DEFAULT_LAB);
+        assert_eq!(resolve(None).id, "loop", "the bare URL opens the loop");
+    }
+
+    #[test]
+    fn old_workbench_links_still_open_the_workbench() {
+        use crate::core::urlstate::Query;
+        assert_eq!(lab_in(&Query::parse("?text=Hello")), Some("tokenizer"));
+        assert_eq!(
+            lab_in(&Query::parse("?embed=1&enc=gpt2")),
+            Some("tokenizer")
+        );
+        assert_eq!(lab_in(&Query::parse("?lab=ab&text=x")), Some("ab"));
+        assert_eq!(lab_in(&Query::parse("?embed=1")), None);
+        assert_eq!(resolve(lab_in(&Query::parse(""))).id, "loop");
     }
 }

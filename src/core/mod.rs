@@ -3,6 +3,7 @@
 pub mod ab;
 pub mod archive;
 pub mod bundles;
+pub mod data_loop;
 pub mod dataset;
 pub mod drills;
 pub mod embed;
@@ -14,6 +15,7 @@ pub mod model;
 pub mod quality;
 pub mod release;
 pub mod stats;
+pub mod storyboard;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod tokenize;

@@ -10,7 +10,7 @@
 use leptos::prelude::*;
 
 use crate::core::bundles::bundle_of;
-use crate::core::labs::{resolve, Lab, LABS};
+use crate::core::labs::{lab_in, resolve, Lab, LABS};
 use crate::core::urlstate::Query;
 use crate::web::url::{current_query, href_with};
 
@@ -53,7 +53,7 @@ fn App(bundle: &'static str, pages: Pages) -> impl IntoView {
     crate::ui::services::llm::provide_llm();
     let query = current_query();
     let embed = matches!(query.get("embed"), Some("1" | "true"));
-    let lab = resolve(query.get("lab"));
+    let lab = resolve(lab_in(&query));
     let body = pages(lab, embed).unwrap_or_else(|| wrong_bundle(bundle, lab));
     if embed {
         let mut full = query.clone();
@@ -150,7 +150,12 @@ fn Nav(current: &'static str) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(i, lab)| {
-            let step = format!("{}.", i + 1);
+            // The loop (first) is the map, not a step: the runbook's steps are numbered after it.
+            let step = if i == 0 {
+                "↺".to_string()
+            } else {
+                format!("{i}.")
+            };
             let meta = format!("{} · slides {}", lab.anchors, lab.slides);
             if lab.built {
                 let mut q = Query::default();

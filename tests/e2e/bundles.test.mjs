@@ -18,7 +18,10 @@ const DIST = process.env.DATALAB_DIST || path.join(ROOT, "dist");
 const SUB = "course/week-3/datalab/";
 // The routes and bundles as a student meets them; the headings are the deck's lab titles.
 const LABS = [
-  ["", "tokens", "Tokenizer workbench"],
+  ["", "tokens", "The loop"],
+  ["?lab=loop", "tokens", "The loop"],
+  ["?lab=tokenizer", "tokens", "Tokenizer workbench"],
+  ["?text=an%20old%20link", "tokens", "Tokenizer workbench"],
   ["?lab=extend", "tokens", "Extend the tokenizer"],
   ["?lab=workspace", "data", "Dataset workspace"],
   ["?lab=quality", "data", "Quality gates & dedup"],
@@ -30,7 +33,7 @@ const LABS = [
   ["?lab=experiments", "ab", "A/B experiments"],
   ["?lab=drills", "ab", "Failure drills"],
   ["?lab=runbook", "ab", "Runbook & portfolio"],
-  ["?lab=no-such-lab", "tokens", "Tokenizer workbench"],
+  ["?lab=no-such-lab", "tokens", "The loop"],
 ];
 
 let lab, deck, browser, tmp;
@@ -87,8 +90,9 @@ test("the first lab a student opens needs at most 600 KB (brotli) of app code", 
     const p = new URL(r.url()).pathname;
     if (/\.(js|wasm)$/.test(p)) files.push(path.join(tmp, decodeURIComponent(p)));
   });
+  // The home page is the loop; it is usable once its stages read the (empty) workspace.
   await page.goto(`${lab.url}${SUB}`);
-  await page.getByLabel("Text to tokenize").fill("usable");
+  await page.getByTestId("loop-stage-raw").getByText("To do first", { exact: false }).waitFor();
   const total = files.reduce((sum, f) => sum + brotli(f), 0);
   assert.ok(files.some((f) => f.endsWith("_bg.wasm")), files.join());
   assert.ok(total <= 600 * 1024, `first lab transfers ${(total / 1024).toFixed(0)} KB brotli: ${files.join(", ")}`);

@@ -31,6 +31,7 @@ function deck(labUrl, { host = true } = {}) {
 <section><iframe id="gen" title="generation" data-src="${labUrl}?lab=generate&embed=1" width="900" height="300"></iframe></section>
 <section><iframe id="chips" title="chips" src="${labUrl}?lab=tokenizer&embed=1&panel=chips&present=1&text=Chips%20only" width="900" height="200"></iframe></section>
 <section><iframe id="nopanel" title="no such panel" data-src="${labUrl}?lab=tokenizer&embed=1&panel=nosuch" width="900" height="200"></iframe></section>
+<section><iframe id="story" title="storyboard" src="${labUrl}?lab=loop&embed=1&panel=story-generation-h" width="900" height="400"></iframe></section>
 </div></div>
 ${hostScript}
 <script src="/reveal/reveal.js"></script>
@@ -164,7 +165,7 @@ for (const strict of [true, false]) {
   });
 }
 
-test("slide:stop pauses an embedded lab and slide:start resumes it; &panel shows one panel, &present enlarges type", async () => {
+test("slide:stop pauses an embedded lab and a playing storyboard, slide:start resumes them; &panel shows one panel, &present enlarges type", async () => {
   const b = await launch();
   try {
     const page = await b.context.newPage();
@@ -195,6 +196,21 @@ test("slide:stop pauses an embedded lab and slide:start resumes it; &panel shows
     const msg = await none.getByTestId("embed-panel").textContent({ timeout: WAIT });
     assert.match(msg, /no panel named 'nosuch'.*Its panels: input, chips, chart/);
     assert.ok(await none.getByLabel("Text to tokenize").isVisible());
+
+    // A playing storyboard stops moving while its slide is hidden, and goes on when it is shown again.
+    await go(page, 5);
+    const story = await labFrame(page, "story");
+    const step = () => story.evaluate(() => document.querySelector('[data-testid="storyboard-generation-step"]')?.textContent.trim());
+    await story.getByRole("button", { name: "Play", exact: true }).evaluate((el) => el.click());
+    await story.waitForFunction(() => document.querySelector('[data-testid="storyboard-generation-step"]').textContent.trim() === "Step 2 of 5", null, { timeout: WAIT });
+    await go(page, 4);
+    await story.waitForFunction(() => document.documentElement.dataset.slide === "stopped", null, { timeout: WAIT });
+    const held = await step();
+    await page.waitForTimeout(4000);
+    assert.equal(await step(), held, "no step while the slide is hidden");
+    assert.equal(await story.evaluate(() => document.querySelector('[data-testid="storyboard-generation"]').dataset.playing), "true");
+    await go(page, 5);
+    await story.waitForFunction((held) => document.querySelector('[data-testid="storyboard-generation-step"]').textContent.trim() !== held, held, { timeout: WAIT });
     assert.deepEqual(errors, []);
   } finally {
     await b.close();

@@ -39,7 +39,7 @@ after(async () => {
   await server?.close();
 });
 
-const open = (query = "") => openPage(browser, server, query, "Text to tokenize");
+const open = (query = "?lab=tokenizer") => openPage(browser, server, query, "Text to tokenize");
 const expectCounts = (page, expected, timeout = 60_000) => expectCountsIn(page, expected, timeout);
 
 test("shell: runbook navigation, every lab a link, teaching boxes, version", async () => {
@@ -171,7 +171,7 @@ test("a partial rank file is an error for that encoding only", async () => {
   await page.route("**/ranks/o200k_base.tiktoken", (route) =>
     route.fulfill({ status: 200, contentType: "text/plain", body: real.subarray(0, 100_000) }),
   );
-  await page.goto(server.url);
+  await page.goto(server.url + "?lab=tokenizer");
   const s = FIX.samples.code;
   await page.getByLabel("Text to tokenize").fill(s.text);
   await expectCounts(page, { gpt2: s.counts.gpt2, cl100k_base: s.counts.cl100k_base });

@@ -1,6 +1,7 @@
 //! One folder per lab page.
 
 pub mod ab;
+pub mod data_loop;
 pub mod drills;
 pub mod extend;
 pub mod generate;

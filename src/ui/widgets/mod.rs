@@ -12,6 +12,7 @@ pub mod llm_connection;
 pub mod outcome;
 pub mod progress;
 pub mod s_curve;
+pub mod storyboard;
 pub mod token_chips;
 pub mod version_bar;
 pub mod word_diff;
