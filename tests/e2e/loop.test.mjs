@@ -69,8 +69,18 @@ test("the bare URL opens the loop: empty stages say what to do first; the sample
   assert.equal(await stepText(page, "generation"), "Step 1 of 5");
   await page.keyboard.press("ArrowRight");
   assert.equal(await stepText(page, "generation"), "Step 2 of 5");
-  // Without a tokenizer version, slide 19's storyboard says what to make first.
-  await page.getByTestId("storyboard-tokenizer-empty").waitFor();
+  // Without a tokenizer version, slide 19's storyboard plays a stand-in — terms mined from the sample,
+  // added in memory — and says so; the phrase is made of those terms, so it gets shorter.
+  await page.getByTestId("storyboard-tokenizer-stand-in").waitFor();
+  const imp = board(page, "tokenizer");
+  await imp.getByText("Stand-in tok-", { exact: false }).waitFor({ timeout: WAIT });
+  assert.match(await imp.textContent(), /terms mined from the sample dataset .*not saved/);
+  const [f0, f1] = await imp.locator(".story-frame").allTextContents();
+  const b0 = Number(/is (\d+) tokens with gpt2/.exec(f0)[1]);
+  const a1 = Number(/(\d+) tokens with tok-/.exec(f1)[1]);
+  assert.ok(a1 < b0, `stand-in phrase: ${b0} → ${a1} tokens`);
+  assert.equal(await page.getByRole("button", { name: "Play", exact: true }).count(), 2, "a Play button for each storyboard");
+  assert.equal(await page.evaluate(() => localStorage.getItem("datalab:tokenizer-versions")), null);
   assert.deepEqual(errors, []);
   await page.close();
 });
