@@ -27,6 +27,48 @@ pub struct Frame {
 pub struct Story {
     pub source: String,
     pub frames: Vec<Frame>,
+    /// A frame that shows a distribution shifting: its index, and the histogram before and after.
+    pub shift: Option<(usize, Vec<Bin>)>,
+}
+
+/// One bar pair of a before/after histogram: rows whose length falls in `from..to` tokens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bin {
+    pub from: u32,
+    pub to: u32,
+    pub before: usize,
+    pub after: usize,
+}
+
+/// Row lengths before and after in `n` shared bins of equal width from 0 to the longer p99 (longer rows go
+/// in the last bin), so the two histograms can be read against each other.
+pub fn length_bins(before: &[u32], after: &[u32], n: usize) -> Vec<Bin> {
+    let p99 = |v: &[u32]| {
+        let mut s = v.to_vec();
+        s.sort_unstable();
+        s.get((s.len().saturating_sub(1)) * 99 / 100)
+            .copied()
+            .unwrap_or(0)
+    };
+    let n = n.max(1);
+    let top = p99(before).max(p99(after)).max(1) + 1;
+    let width = top.div_ceil(n as u32).max(1);
+    let mut bins: Vec<Bin> = (0..n as u32)
+        .map(|i| Bin {
+            from: i * width,
+            to: (i + 1) * width,
+            before: 0,
+            after: 0,
+        })
+        .collect();
+    let at = |len: u32| ((len / width) as usize).min(n - 1);
+    for &l in before {
+        bins[at(l)].before += 1;
+    }
+    for &l in after {
+        bins[at(l)].after += 1;
+    }
+    bins
 }
 
 fn n(p: &serde_json::Value, key: &str) -> usize {
@@ -159,6 +201,7 @@ pub fn generation_story(ws: &Workspace, id: &str) -> Option<Story> {
     Some(Story {
         source: format!("Your lineage ending at {}", last.id),
         frames: vec![seed, expansion, reflection, gate, ready],
+        shift: None,
     })
 }
 
@@ -217,6 +260,7 @@ pub fn sample_story(manifest: &serde_json::Value) -> Option<Story> {
                 detail: format!("{clean} clean rows: what the gates should leave."),
             },
         ],
+        shift: None,
     })
 }
 
@@ -327,6 +371,7 @@ pub fn tokenizer_story(t: &TokenizerImpact) -> Story {
     Story {
         source: format!("{} → {} on {}", t.before_name, t.after_name, t.corpus),
         frames,
+        shift: Some((2, length_bins(t.rows_before, t.rows_after, 12))),
     }
 }
 
@@ -449,6 +494,23 @@ mod tests {
             "{}",
             s.frames[3].detail
         );
+    }
+
+    #[test]
+    fn length_bins_share_edges_and_count_every_row() {
+        let before = [1u32, 5, 9, 10, 400];
+        let after = [1u32, 2, 3, 4, 5];
+        let bins = length_bins(&before, &after, 4);
+        assert_eq!(bins.len(), 4);
+        assert_eq!(bins.iter().map(|b| b.before).sum::<usize>(), 5);
+        assert_eq!(bins.iter().map(|b| b.after).sum::<usize>(), 5);
+        assert_eq!(bins[0].from, 0);
+        assert!(bins.windows(2).all(|w| w[0].to == w[1].from));
+        // The longest row (400) is counted in the last bin.
+        assert!(bins[3].before >= 1);
+        assert!(length_bins(&[], &[], 3)
+            .iter()
+            .all(|b| b.before == 0 && b.after == 0));
     }
 
     #[test]

@@ -126,6 +126,13 @@ test("with the sample loaded and a tokenizer version, the stages read the record
   assert.match(frames[1], new RegExp(`${after} tokens with ${tok}`));
   assert.match(frames[2], new RegExp(`Over 299 rows of your version ${current}`));
   assert.match(frames[3], /6 × parameters × tokens.*1024-token context.*gains 2 rows/);
+  // The length distribution, before and after, as shared bins: every row is counted once on each side.
+  const shift = page.getByTestId("storyboard-tokenizer-shift");
+  assert.equal(await shift.locator(".story-hist-bin").count(), 12);
+  const label = await shift.getByRole("img").getAttribute("aria-label");
+  const sum = (re) => [...label.matchAll(re)].reduce((t, m) => t + Number(m[1]), 0);
+  assert.equal(sum(/(\d+) rows before/g), 299);
+  assert.equal(sum(/(\d+) after/g), 299);
 
   // Another phrase, measured again.
   await page.getByLabel("Phrase").fill("Kubernetes");

@@ -144,6 +144,31 @@ pub fn Storyboard(
                     </li>
                 }).collect_view()}
             </ol>
+            {move || story.with(|s| s.as_ref().and_then(|s| s.shift.clone())).map(|(at, bins)| {
+                let top = bins.iter().map(|b| b.before.max(b.after)).max().unwrap_or(0).max(1) as f64;
+                let height = move |n: usize| format!("{:.1}%", 100.0 * n as f64 / top);
+                let summary = bins
+                    .iter()
+                    .map(|b| format!("{}–{} tokens: {} rows before, {} after", b.from, b.to, b.before, b.after))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                view! {
+                    <figure class="story-hist" class:shown=move || { step.get() >= at } data-testid=format!("storyboard-{key}-shift")>
+                        <div class="story-hist-bars" role="img" aria-label=format!("Row lengths before and after: {summary}")>
+                            {bins.into_iter().map(|b| {
+                                let (before, after) = (b.before, b.after);
+                                view! {
+                                    <div class="story-hist-bin" title=format!("{}–{} tokens: {before} → {after} rows", b.from, b.to)>
+                                        <span class="story-hist-before" style:height=move || { if step.get() >= at { height(before) } else { "0%".into() } }></span>
+                                        <span class="story-hist-after" style:height=move || { if step.get() >= at { height(after) } else { "0%".into() } }></span>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </div>
+                        <figcaption>"Rows by length in tokens, before (navy) and after (gold) the change; longer rows count in the last bar."</figcaption>
+                    </figure>
+                }
+            })}
             <p class="sr-only" aria-live="polite">{announce}</p>
         </div>
     }
