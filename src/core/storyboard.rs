@@ -335,7 +335,7 @@ pub fn tokenizer_story(t: &TokenizerImpact) -> Story {
         Frame {
             title: "Sequence length shift",
             count: Some(b.tokens),
-            unit: "tokens",
+            unit: "tokens in all",
             detail: format!(
                 "Over {} rows of {}: median row {:.0} → {:.0} tokens, p90 {:.0} → {:.0}; {} → {} tokens in all ({}). \
                  Rows moved {:.1} tokens on average (earth mover's), KS {:.2}.",
