@@ -164,17 +164,6 @@ pub fn keep(key: String) {
             }
         },
     );
-    let main = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("main"));
-    if let (Ok(obs), Some(main)) = (
-        web_sys::MutationObserver::new(observer_cb.as_ref().unchecked_ref()),
-        main,
-    ) {
-        let init = web_sys::MutationObserverInit::new();
-        init.set_child_list(true);
-        init.set_subtree(true);
-        let _ = obs.observe_with_options(&main, &init);
-    }
+    super::observe_main(observer_cb.as_ref().unchecked_ref());
     observer_cb.forget();
 }

@@ -196,11 +196,19 @@ pub async fn wait_on_stage() {
 /// Whether the lab runs inside another page's frame (a slide): a cross-origin iframe then needs the
 /// embedding page to grant local-network access before the lab may call Ollama on localhost.
 pub fn is_embedded() -> bool {
-    let Some(w) = web_sys::window() else {
-        return false;
-    };
-    match (w.top(), w.self_()) {
-        (Ok(Some(top)), me) => !js_sys::Object::is(&top, &me),
-        _ => true,
+    crate::web::url::in_frame()
+}
+
+/// Calls `callback` (a `MutationObserver` callback) whenever nodes are added to or removed from the lab's
+/// body (`#main`): what the form keeper and `&panel=` watch for controls and panels drawn later.
+pub fn observe_main(callback: &js_sys::Function) {
+    let main = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("main"));
+    if let (Ok(obs), Some(main)) = (web_sys::MutationObserver::new(callback), main) {
+        let init = web_sys::MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        let _ = obs.observe_with_options(&main, &init);
     }
 }

@@ -64,18 +64,7 @@ pub fn only(name: String, missing: impl Fn(Vec<String>) + 'static) {
     let cb = Closure::<dyn FnMut()>::new(move || {
         show_only(&n);
     });
-    let main = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("main"));
-    if let (Ok(obs), Some(main)) = (
-        web_sys::MutationObserver::new(cb.as_ref().unchecked_ref()),
-        main,
-    ) {
-        let init = web_sys::MutationObserverInit::new();
-        init.set_child_list(true);
-        init.set_subtree(true);
-        let _ = obs.observe_with_options(&main, &init);
-    }
+    super::observe_main(cb.as_ref().unchecked_ref());
     cb.forget();
     if !show_only(&name) {
         wasm_bindgen_futures::spawn_local(async move {
