@@ -18,6 +18,7 @@ pub mod stats;
 pub mod storyboard;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod text;
 pub mod tokenize;
 pub mod urlstate;
 pub mod worddiff;

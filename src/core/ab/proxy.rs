@@ -67,8 +67,8 @@ pub fn tokenizer_for(
                     "Tokenizer version {} was made from another {} rank file (SHA-256 {}…); this lab's is {}….",
                     version.id,
                     version.base,
-                    &version.base_ranks_sha256[..12.min(version.base_ranks_sha256.len())],
-                    &base_sha256[..12.min(base_sha256.len())]
+                    crate::core::text::prefix(&version.base_ranks_sha256, 12),
+                    crate::core::text::prefix(base_sha256, 12)
                 ));
             }
             let enc = version.encoder(base).map_err(|e| e.to_string())?;

@@ -118,19 +118,32 @@ fn looks_like(start: &[u8]) -> &'static str {
         "an xz file"
     } else if start.starts_with(b"\x89PNG") || start.starts_with(b"%PDF") {
         "an image or document"
-    } else if std::str::from_utf8(&start[..start.len().min(64)]).is_ok() {
+    } else if match std::str::from_utf8(&start[..start.len().min(64)]) {
+        Ok(_) => true,
+        // A character cut by the 64-byte window is still text.
+        Err(e) => e.error_len().is_none(),
+    } {
         "plain text"
     } else {
         "some other kind of file"
     }
 }
 
-/// Length of a complete gzip header at the start of `h`, `Ok(None)` if more bytes are needed.
-fn header_len(h: &[u8]) -> Result<Option<usize>, String> {
-    if h.len() < 10 {
+/// Bytes [`looks_like`] reads: enough to see a tar header's `ustar` magic.
+const SNIFF: usize = 263;
+
+/// Length of a complete gzip header at the start of `h`, `Ok(None)` if more bytes are needed. `at_end`:
+/// no more bytes will come. A file that is not gzip is named from its first [`SNIFF`] bytes (or all of
+/// it, if shorter), however the bytes arrived — so the message never depends on how the file was read.
+fn header_len(h: &[u8], at_end: bool) -> Result<Option<usize>, String> {
+    let not_gzip = h.len() >= 2 && (h[0] != 0x1f || h[1] != 0x8b);
+    if not_gzip && h.len() < SNIFF && !at_end {
         return Ok(None);
     }
-    if h[0] != 0x1f || h[1] != 0x8b {
+    if h.len() < 10 && !not_gzip {
+        return Ok(None);
+    }
+    if not_gzip {
         return Err(format!(
             "This file is not gzip-compressed (it looks like {}). Pick the aclImdb_v1.tar.gz you downloaded, not a file unpacked from it.",
             looks_like(h)
@@ -195,7 +208,7 @@ impl Gunzip {
                     // Headers are short: copy byte by byte until one is complete.
                     let before = h.len();
                     h.extend_from_slice(&input[..input.len().min(4096)]);
-                    match header_len(h)? {
+                    match header_len(h, false)? {
                         Some(len) => {
                             input = &input[len - before..];
                             self.stage = Stage::Body;
@@ -249,10 +262,13 @@ impl Gunzip {
                     }
                 }
                 Stage::Between => {
-                    if input.iter().all(|&b| b == 0) {
-                        return Ok(()); // zero padding after the last member
+                    // Zero padding after a member is skipped byte by byte, so where the network cut the
+                    // file cannot change what counts as padding (found by fuzzing).
+                    let zeros = input.iter().take_while(|&&b| b == 0).count();
+                    input = &input[zeros..];
+                    if !input.is_empty() {
+                        self.stage = Stage::Header(Vec::new());
                     }
-                    self.stage = Stage::Header(Vec::new());
                 }
             }
         }
@@ -265,7 +281,7 @@ impl Gunzip {
             Stage::Between => Ok(()),
             Stage::Header(h) if h.is_empty() && self.members > 0 => Ok(()),
             Stage::Header(h) if h.is_empty() => Err("The file is empty. Pick the aclImdb_v1.tar.gz you downloaded.".into()),
-            Stage::Header(h) => header_len(h).and(Err(
+            Stage::Header(h) => header_len(h, true).and(Err(
                 "The file ends inside a gzip header: it is cut short. Download it again.".into(),
             )),
             _ => Err(format!(
@@ -319,6 +335,30 @@ mod tests {
         }
         g.finish()?;
         Ok(out)
+    }
+
+    #[test]
+    fn padding_and_the_not_gzip_message_do_not_depend_on_the_pieces() {
+        // Found by fuzzing: zeros after a member were padding only when a piece held nothing else, and
+        // "it looks like …" was guessed from however many bytes the first piece had.
+        let mut file = gzip(b"hello", None);
+        file.extend([0u8; 300]);
+        file.extend(b"garbage after the padding");
+        let whole = gunzip_in_pieces(&file, file.len());
+        for piece in [1, 7, 64, 301] {
+            assert_eq!(gunzip_in_pieces(&file, piece), whole, "pieces of {piece}");
+        }
+        let text = "é plain text that is not gzip, long enough to be sniffed ".repeat(8);
+        let whole = gunzip_in_pieces(text.as_bytes(), text.len()).unwrap_err();
+        assert!(whole.contains("plain text"), "{whole}");
+        for piece in [1, 2, 5, 63, 64] {
+            assert_eq!(gunzip_in_pieces(text.as_bytes(), piece).unwrap_err(), whole);
+        }
+        let mut padded = gzip(b"hello", None);
+        padded.extend([0u8; 100]);
+        for piece in [1, 3, 200] {
+            assert_eq!(gunzip_in_pieces(&padded, piece).unwrap(), b"hello");
+        }
     }
 
     #[test]

@@ -277,11 +277,12 @@ impl TarReader {
                     size,
                     is_file: kind == b'0' || kind == 0 || kind == b'7',
                 };
-                // Links, folders and devices carry no data of their own (a hard link's size is 0).
                 // Links, folders and devices carry no data of their own (a hard link's size is 0): the
                 // sink hears of them but cannot keep bytes.
                 if sink.wants(&info) && info.is_file {
-                    self.data = Vec::with_capacity(size.min(1 << 26) as usize);
+                    // The size is only what the header claims: reserve little, grow as bytes arrive (a
+                    // 1 KB file claiming 64 MB must not cost 64 MB — found by fuzzing).
+                    self.data = Vec::with_capacity(size.min(1 << 16) as usize);
                     self.current = Some(info);
                     Keep::File
                 } else {

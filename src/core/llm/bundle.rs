@@ -110,8 +110,8 @@ impl RunBundle {
         if actual != b.hash {
             return Err(format!(
                 "This run bundle was changed after it was recorded: its content hash is {}…, but the bundle says {}…. A bundle is replayed only as recorded — ask for the original file (or record the run again).",
-                &actual[..12.min(actual.len())],
-                &b.hash[..12.min(b.hash.len())]
+                crate::core::text::prefix(&actual, 12),
+                crate::core::text::prefix(&b.hash, 12)
             ));
         }
         Ok(b)
@@ -122,7 +122,7 @@ impl RunBundle {
         let digest = self
             .digest
             .as_deref()
-            .map(|d| format!(" ({})", &d[..d.len().min(19)]))
+            .map(|d| format!(" ({})", crate::core::text::prefix(d, 19)))
             .unwrap_or_default();
         format!(
             "Replay: {} run of {}{digest}, {} recorded requests, recorded {} with datalab {}",

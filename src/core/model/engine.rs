@@ -261,16 +261,34 @@ pub fn inspect(bytes: &[u8]) -> Result<Content, ModelError> {
     if !bad.is_empty() {
         return Err(ModelError::Quantization(bad));
     }
-    let need = ct
-        .tensor_infos
-        .values()
-        .map(|t| {
-            let n = t.shape.elem_count() as u64;
-            let size = n / t.ggml_dtype.block_size() as u64 * t.ggml_dtype.type_size() as u64;
-            ct.tensor_data_offset + t.offset + size
-        })
-        .max()
-        .unwrap_or(0);
+    let mut need = 0u64;
+    for (name, t) in &ct.tensor_infos {
+        // Dimensions are the file's word: multiplied with overflow checks before anything trusts them.
+        let end = t
+            .shape
+            .dims()
+            .iter()
+            .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+            // An empty tensor is damage, and candle would read it through a dangling pointer (an
+            // unaligned `from_raw_parts`: found by fuzzing with debug assertions on).
+            .filter(|&n| n > 0)
+            .and_then(|n| {
+                (n / t.ggml_dtype.block_size() as u64).checked_mul(t.ggml_dtype.type_size() as u64)
+            })
+            .and_then(|size| {
+                ct.tensor_data_offset
+                    .checked_add(t.offset)?
+                    .checked_add(size)
+            })
+            .ok_or_else(|| {
+                ModelError::Damaged(format!(
+                    "tensor {name} has impossible dimensions {:?}",
+                    t.shape.dims()
+                ))
+            })?;
+        need = need.max(end);
+    }
+    check_hparams(&ct, &arch)?;
     if need > bytes.len() as u64 {
         return Err(ModelError::Truncated {
             have: bytes.len() as u64,
@@ -279,6 +297,67 @@ pub fn inspect(bytes: &[u8]) -> Result<Content, ModelError> {
     }
     Ok(ct)
 }
+
+/// The hyperparameters candle's loaders take on trust, checked against the tensors first: a damaged or
+/// hostile header must give a message, not a division by zero (`head_count` 0) or a reservation of
+/// gigabytes (`block_count`, `expert_count`, `context_length` from the header) that kills the tab — all
+/// found by fuzzing the loader.
+fn check_hparams(ct: &Content, arch: &str) -> Result<(), ModelError> {
+    let get = |k: &str| meta(ct, &format!("{arch}.{k}")).and_then(|v| v.to_u32().ok());
+    let bad = |m: String| Err(ModelError::Damaged(m));
+    let in_file = (0..)
+        .take_while(|i| {
+            ct.tensor_infos
+                .contains_key(&format!("blk.{i}.attn_q.weight"))
+        })
+        .count();
+    let blocks = get("block_count").unwrap_or(0) as usize;
+    if blocks == 0 || blocks > in_file {
+        return bad(format!(
+            "its header says {blocks} layers ({arch}.block_count), but it has tensors for {in_file}"
+        ));
+    }
+    let (heads, kv, width) = (
+        get("attention.head_count").unwrap_or(0),
+        get("attention.head_count_kv").unwrap_or(0),
+        get("embedding_length").unwrap_or(0),
+    );
+    if heads == 0 || kv == 0 || width == 0 || width % heads != 0 || heads % kv != 0 {
+        return bad(format!(
+            "its attention shape does not fit together (embedding_length {width}, head_count {heads}, head_count_kv {kv})"
+        ));
+    }
+    if arch == "llama" {
+        let rope = get("rope.dimension_count").unwrap_or(0);
+        if rope == 0 || rope % 2 != 0 || rope > width / heads {
+            return bad(format!(
+                "its rotary dimension (llama.rope.dimension_count {rope}) does not fit a head of {}",
+                width / heads
+            ));
+        }
+        if let Some(n) = meta(ct, "llama.expert_count").and_then(|v| v.to_u32().ok()) {
+            if n > 1 {
+                return Err(ModelError::Architecture(format!(
+                    "llama with {n} experts (mixture of experts)"
+                )));
+            }
+        }
+    }
+    if arch == "qwen2" {
+        // candle's qwen2 precomputes its rotary tables for every position the header allows.
+        let ctx = get("context_length").unwrap_or(0);
+        if ctx == 0 || ctx > MAX_QWEN2_CONTEXT {
+            return bad(format!(
+                "its context length (qwen2.context_length {ctx}) is outside 1–{MAX_QWEN2_CONTEXT}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The longest context a qwen2 file may declare: Qwen2.5's own is 32,768 (its rotary tables then take
+/// 8 MB for Qwen2.5-0.5B); four times that still fits a tab.
+const MAX_QWEN2_CONTEXT: u32 = 131_072;
 
 fn tokenizer_of(ct: &Content) -> Result<Tokenizer, ModelError> {
     let model = meta_str(ct, "tokenizer.ggml.model").unwrap_or_default();

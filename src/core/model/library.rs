@@ -195,7 +195,8 @@ fn html_links(html: &str) -> Vec<String> {
     let mut out = Vec::new();
     let lower = html.to_ascii_lowercase();
     let mut at = 0;
-    while let Some(i) = lower[at..].find("href=") {
+    // `get`: a page ending in `href=` leaves nothing after it (found by fuzzing).
+    while let Some(i) = lower.get(at..).and_then(|l| l.find("href=")) {
         let start = at + i + 5;
         let rest = &html[start..];
         let (value, used) = match rest.chars().next() {
@@ -300,6 +301,15 @@ pub fn megabytes(bytes: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_that_ends_in_href_is_read_to_its_end() {
+        // Found by fuzzing: the link scanner stepped past the end of the page.
+        let e = parse_listing("<a href=", "http://h/models/").unwrap_err();
+        assert!(e.contains("lists no .gguf models"), "{e}");
+        let ok = parse_listing("<a href=a.gguf>a</a> <a href=", "http://h/models/").unwrap();
+        assert_eq!(ok.len(), 1);
+    }
 
     #[test]
     fn a_url_names_a_file_or_a_folder() {

@@ -366,7 +366,7 @@ fn hashes(r: &Records, v: &DatasetVersion) -> Verdict {
     match &r.rehash {
         Ok(h) if *h == v.content_hash => Ok(format!(
             "rows re-hashed: sha256 {} = recorded; {}",
-            &h[..16.min(h.len())],
+            crate::core::text::prefix(h, 16),
             match r.ws.release_of(&v.id) {
                 Some(x) => format!("tagged v{}", x.tag),
                 None => format!("tag v{} on release", r.next_tag),
@@ -374,9 +374,9 @@ fn hashes(r: &Records, v: &DatasetVersion) -> Verdict {
         )),
         Ok(h) => Err(format!(
             "the stored rows hash to {} but {} records {}: the rows were damaged — re-import the workspace zip",
-            &h[..16.min(h.len())],
+            crate::core::text::prefix(h, 16),
             v.id,
-            &v.content_hash[..16.min(v.content_hash.len())]
+            crate::core::text::prefix(&v.content_hash, 16)
         )),
         Err(e) => Err(e.clone()),
     }

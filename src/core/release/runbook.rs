@@ -274,7 +274,7 @@ pub fn evaluate(i: &Inputs) -> Vec<Step> {
                         "{} {} ({}…)",
                         s.name,
                         s.rows,
-                        &s.sha256[..12.min(s.sha256.len())]
+                        crate::core::text::prefix(&s.sha256, 12)
                     ))
                     .collect::<Vec<_>>()
                     .join(", ")

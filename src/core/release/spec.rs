@@ -536,7 +536,7 @@ fn compare(s: &Step, rows: &[Fields]) -> Result<(), String> {
             "its rows hash to {} ({} rows), the record says {} ({} rows)",
             &hash[..16],
             rows.len(),
-            &s.content_hash[..16.min(s.content_hash.len())],
+            crate::core::text::prefix(&s.content_hash, 16),
             s.rows
         ))
     } else if id != s.id {

@@ -71,7 +71,7 @@ pub fn next_tag(ws: &Workspace, id: &str, note: &str) -> (String, String) {
         "v{tag} — {} ({} rows, sha256 {}): {since}.",
         cand.id,
         cand.rows,
-        &cand.content_hash[..16.min(cand.content_hash.len())]
+        crate::core::text::prefix(&cand.content_hash, 16)
     );
     if !note.trim().is_empty() {
         entry.push(' ');

@@ -45,6 +45,8 @@ pub fn parse_tiktoken(
         message: "the file is not text (invalid UTF-8); it is not a .tiktoken rank file".into(),
     })?;
     let mut map = FxHashMap::with_capacity_and_hasher(expected, Default::default());
+    // Line of each rank, to name both lines when a rank is given twice.
+    let mut rank_line: FxHashMap<Rank, usize> = FxHashMap::default();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         if line.is_empty() {
@@ -63,6 +65,13 @@ pub fn parse_tiktoken(
             .map_err(|_| err(format!("the rank {rank:?} is not a whole number")))?;
         if map.insert(bytes, rank).is_some() {
             return Err(err("the same token bytes appear twice".into()));
+        }
+        // Two tokens with one rank would decode ambiguously; tiktoken refuses such a file too (found by
+        // fuzzing).
+        if let Some(first) = rank_line.insert(rank, n) {
+            return Err(err(format!(
+                "rank {rank} is given twice (first on line {first}); every token needs its own rank"
+            )));
         }
     }
     if map.len() != expected {
@@ -92,6 +101,13 @@ mod tests {
         assert!(e.message.contains("whole number"), "{e}");
         let e = parse_tiktoken(b"IQ== 0\n", 2).unwrap_err();
         assert!(e.to_string().contains("truncated"), "{e}");
+        let e = parse_tiktoken(b"IQ== 0\nIg== 0\n", 2).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(
+            e.message
+                .contains("rank 0 is given twice (first on line 1)"),
+            "{e}"
+        );
         let e = parse_tiktoken(&[0xff, 0xfe, 0], 2).unwrap_err();
         assert!(e.message.contains("not text"));
     }
@@ -145,7 +161,7 @@ impl RankManifest {
             return Err(format!(
                 "{name} is corrupted: its SHA-256 is {} but should be {} — reload to fetch it again",
                 &got[..12],
-                &info.sha256[..12.min(info.sha256.len())]
+                crate::core::text::prefix(&info.sha256, 12)
             ));
         }
         Ok(())

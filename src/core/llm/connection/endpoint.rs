@@ -116,8 +116,11 @@ pub fn parse_endpoint(input: &str) -> Result<Endpoint, EndpointError> {
     let mut path = path.trim_end_matches('/');
     let mut hint = None;
     for (suffix, kind) in SUFFIXES {
+        // `get`: the cut may fall inside a character of what was typed (found by fuzzing).
         if path.len() >= suffix.len()
-            && path[path.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+            && path
+                .get(path.len() - suffix.len()..)
+                .is_some_and(|end| end.eq_ignore_ascii_case(suffix))
         {
             path = path[..path.len() - suffix.len()].trim_end_matches('/');
             hint = Some(kind);

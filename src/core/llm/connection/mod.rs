@@ -135,6 +135,15 @@ mod tests {
     }
 
     #[test]
+    fn a_path_with_wide_characters_is_kept_not_a_panic() {
+        // Found by fuzzing: the route suffix check cut the path inside a character.
+        let e = parse_endpoint("http://localhost:11434/éé").unwrap();
+        assert!(e.base.ends_with("/éé"), "{}", e.base);
+        let e = parse_endpoint("http://localhost:11434/x€/api/chat").unwrap();
+        assert!(e.base.ends_with("/x€"), "{}", e.base);
+    }
+
+    #[test]
     fn bad_endpoints_get_clear_messages() {
         let msg = |s: &str| parse_endpoint(s).unwrap_err().to_string();
         assert!(msg("").contains("http://localhost:11434"));

@@ -145,7 +145,7 @@ pub fn VersionsPanel(text: RwSignal<String>) -> impl IntoView {
                     if !sha.is_empty() && v.base_ranks_sha256 != sha {
                         return Err(format!(
                             "{name} was made from a different GPT-2 rank file (SHA-256 {}…); its ids would not match here.",
-                            &v.base_ranks_sha256[..12.min(v.base_ranks_sha256.len())]
+                            crate::core::text::prefix(&v.base_ranks_sha256, 12)
                         ));
                     }
                     ctx.terms_raw.set(v.terms.join("\n"));
