@@ -15,7 +15,8 @@ random (seeded), in F32; `--quantize` then makes Q8_0 and Q4_K_M files with llam
 
   make-gguf.py --ranks r50k_base.tiktoken --shape tiny-llama --out DIR [--quantize]
 
-Shapes: tiny-llama, tiny-qwen2 (tests: 2 layers, width 256), tiny-q5 (width 192: Q4_K_M falls back to Q5_0), smollm2-135m, qwen2.5-0.5b (benchmarks: the real
+Shapes: tiny-llama, tiny-qwen2 (tests: 2 layers, width 256), tiny-q5 (width 192: Q4_K_M falls back to Q5_0), fuzz-llama,
+fuzz-qwen2 (the fuzzer's seeds: width 32, vocabulary 320), smollm2-135m, qwen2.5-0.5b (benchmarks: the real
 models' shapes). Output: DIR/<shape>-F32.gguf (and -Q8_0, -Q4_K_M), deterministic for a given seed.
 """
 
@@ -44,6 +45,10 @@ SHAPES = {
     "qwen2.5-0.5b": ("qwen2", 896, 24, 14, 2, 4864, 151_936, 1_000_000.0, 32768),
     # tiny-llama that ends its turns: for the browser tests, which need answers that finish.
     "tiny-chat": ("llama", 256, 2, 4, 2, 512, 50_304, 10_000.0, 2048),
+    # The fuzzer's seeds (fuzz/corpus/gguf): whole, valid models of a few tens of KB, so mutations reach
+    # every part of the loader (header, metadata, tokenizer, template, tensor table, tensor data).
+    "fuzz-llama": ("llama", 32, 1, 2, 1, 64, 320, 10_000.0, 64),
+    "fuzz-qwen2": ("qwen2", 32, 1, 2, 1, 64, 320, 1_000_000.0, 64),
 }
 
 # tiny-chat: how strongly every position leans towards <|im_end|> (see `write`): with 43, answers

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, native unit and integration tests, wasm tests in headless
-# Chromium, a release build, and the end-to-end tests in Debian's Chromium. Installs what is missing first.
+# Runs every test: formatting and lints, native unit and integration tests, the fuzz targets (replay and a
+# short run), wasm tests in headless Chromium, a release build, and the end-to-end tests in Debian's
+# Chromium. Installs what is missing first.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 bash scripts/setup.sh --browser
@@ -14,6 +15,11 @@ cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
 bash scripts/model-fixtures.sh
 say "native tests (cargo test): core logic, tokenizers against tiktoken-rs, the in-page model against llama.cpp"
 cargo test
+
+say "fuzz targets (fuzz/): lints, every seed and kept failure, then each target for a few seconds"
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+CARGO_TARGET_DIR=target/fuzz-lint cargo clippy --manifest-path fuzz/Cargo.toml -- -D warnings
+bash scripts/fuzz.sh ci
 
 say "wasm tests in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
