@@ -8,6 +8,7 @@ pub mod experiment_log;
 pub mod fetch;
 pub mod files;
 pub mod idb;
+pub mod leave;
 pub mod llm;
 pub mod model;
 pub mod panic;

@@ -45,8 +45,9 @@ pub fn show_error_panel(message: &str) {
     add("h2", "Something went wrong in the lab");
     add(
         "p",
-        "This is a bug in datalab, not something you did. Your text is in the address bar; reload to carry on. \
-         If it happens again, copy the details below into an issue.",
+        "This is a bug in datalab, not something you did, and nothing saved is lost: dataset and tokenizer \
+         versions, runs and settings are kept in this browser, and the workbench's text is in the address bar. \
+         Reload to carry on; if it happens again, copy the details below into an issue.",
     );
     add("pre", message);
     if let Some(a) = add("a", "Reload the lab") {

@@ -334,3 +334,42 @@ test("a long job runs in the worker: the page keeps drawing, Cancel stops it, an
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a worker that dies mid-job: the job says so, nothing is changed, and the next run starts a fresh worker", async () => {
+  const { page, errors } = await fresh();
+  // Keep a hand on the page's workers, to kill one as the browser would (a crash or out-of-memory ends a
+  // worker and raises an `error` event on it).
+  await page.evaluate(() => {
+    const W = window.Worker;
+    window.__workers = [];
+    window.Worker = class extends W {
+      constructor(...a) {
+        super(...a);
+        window.__workers.push(this);
+      }
+    };
+  });
+  const rows = Array.from({ length: 40000 }, (_, i) => ({ instruction: `Item ${i}.`, input: "", output: words(i, 250).join(" ") + "." }));
+  await page.getByLabel("Import dataset").setInputFiles(file("big-for-a-dying-worker.json", rows));
+  await expectTestIds(page, { "rows-valid": rows.length }, 120_000);
+  await page.waitForFunction(() => !document.querySelector(".busy"));
+  const id = await testIdText(page, "dataset-version-id");
+  await button(page, "Find duplicates").click();
+  await page.locator(".busy").waitFor();
+  await page.waitForFunction(() => window.__workers.length > 0);
+  await page.evaluate(() => {
+    for (const w of window.__workers) {
+      w.terminate();
+      w.dispatchEvent(new ErrorEvent("error", { message: "the worker ran out of memory" }));
+    }
+  });
+  await page.getByText("The background worker stopped with an error: the worker ran out of memory", { exact: false }).first().waitFor();
+  await page.waitForFunction(() => !document.querySelector(".busy"));
+  assert.equal(await page.getByTestId("near-dup-pairs").count(), 0);
+  await expectTestIds(page, { "dataset-version-id": id, "rows-valid": rows.length });
+  // Run again: a fresh worker does the job.
+  await button(page, "Find duplicates").click();
+  await expectTestIds(page, { "near-dup-pairs": 0 }, 120_000);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

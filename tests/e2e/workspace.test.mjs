@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "./lib/server.mjs";
-import { launch } from "./lib/browser.mjs";
+import { launch, watchErrors } from "./lib/browser.mjs";
 import { openPage, expectTestIds, testIdText } from "./lib/page.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -403,6 +403,108 @@ test("storage quota exceeded: a clear message, nothing lost, and the workspace c
   await page.reload();
   await page.getByLabel("Import dataset").waitFor();
   await expectTestIds(page, { "dataset-version-id": "none" });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a panic anywhere: the error panel says what to do, and every saved version is there after a reload", async () => {
+  const { page } = await fresh();
+  await importFile(page, file("before-the-bug.json", JSON.stringify(GOOD)));
+  await expectTestIds(page, { "rows-valid": 4 });
+  const id = await versionId(page);
+  await page.getByTestId("save-state").getByText("All versions are saved", { exact: false }).waitFor();
+  // The same hook a real bug would hit: a Rust panic in the page's wasm (panic = abort in release).
+  await page.evaluate(() => {
+    try {
+      window.wasmBindings.datalabTestPanic("forced by the survival test");
+    } catch (_) {}
+  });
+  const panel = page.getByTestId("error-panel");
+  await panel.waitFor();
+  const text = await panel.textContent();
+  assert.match(text, /nothing saved is lost/);
+  assert.match(text, /Reload to carry on/);
+  assert.match(text, /forced by the survival test/);
+  assert.equal(await panel.getByRole("link", { name: "Reload the lab" }).count(), 1);
+  // IndexedDB still holds the version: reloading shows it with its rows.
+  await page.reload();
+  await page.getByLabel("Import dataset").waitFor();
+  await expectTestIds(page, { "dataset-version-id": id, "rows-valid": 4 });
+  assert.equal(await page.getByTestId("error-panel").count(), 0);
+  await page.close();
+});
+
+test("a reload in the middle of a save: the browser asks first, and no saved version is lost", async () => {
+  const { page, errors } = await fresh();
+  await importFile(page, file("saved-first.json", JSON.stringify(GOOD)));
+  await expectTestIds(page, { "rows-valid": 4 });
+  const saved = await versionId(page);
+  await page.getByTestId("save-state").getByText("All versions are saved", { exact: false }).waitFor();
+  // A click gives the page the user activation browsers require before they ask on leaving.
+  await page.getByTestId("save-state").click();
+  const rows = Array.from({ length: 20_000 }, (_, i) => ({ instruction: `Question ${i}`, input: "", output: "y".repeat(900) }));
+  const asked = [];
+  page.on("dialog", (d) => {
+    asked.push(d.type());
+    d.accept();
+  });
+  await importFile(page, file("being-saved.json", JSON.stringify(rows)));
+  await page.getByTestId("save-state").getByText("Saving", { exact: false }).waitFor({ timeout: WAIT });
+  await page.reload({ waitUntil: "load" });
+  assert.deepEqual(asked, ["beforeunload"], "the browser asked before leaving a save");
+  await page.getByLabel("Import dataset").waitFor();
+  await page.getByTestId("save-state").getByText("All versions are saved", { exact: false }).waitFor({ timeout: WAIT });
+  // The version saved before is intact; the one being written is either complete or absent, never half.
+  const id = await versionId(page);
+  if (id === saved) {
+    await expectTestIds(page, { "rows-valid": 4 });
+  } else {
+    await expectTestIds(page, { "rows-valid": 20_000 });
+  }
+  // The earlier version is still in storage, rows and all, whichever is current.
+  const stored = await page.evaluate(
+    () =>
+      new Promise((res, rej) => {
+        const r = indexedDB.open("datalab-workspace");
+        r.onerror = () => rej(r.error);
+        r.onsuccess = () => {
+          const db = r.result;
+          const names = [...db.objectStoreNames];
+          const tx = db.transaction(names, "readonly");
+          const keys = {};
+          names.forEach((n) => {
+            const q = tx.objectStore(n).getAllKeys();
+            q.onsuccess = () => (keys[n] = q.result.map(String));
+          });
+          tx.oncomplete = () => res(keys);
+        };
+      }),
+  );
+  assert.ok(
+    Object.values(stored).some((ks) => ks.some((k) => k.includes(saved))),
+    `${saved} in storage: ${JSON.stringify(stored).slice(0, 400)}`,
+  );
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("storage denied (private mode, a blocked frame): the lab says so, works in the tab and exports", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  // What a browser that refuses storage does: opening IndexedDB throws a SecurityError.
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = function () {
+      throw new DOMException("The user denied permission to access the database.", "SecurityError");
+    };
+  });
+  await page.goto(server.url + "?lab=workspace");
+  await page.getByLabel("Import dataset").waitFor();
+  await page.getByTestId("save-state").getByText("does not let the lab store data", { exact: false }).waitFor({ timeout: WAIT });
+  assert.match(await page.getByTestId("save-state").textContent(), /Your work stays in this tab only: export it before closing/);
+  await importFile(page, file("no-storage.json", JSON.stringify(GOOD)));
+  await expectTestIds(page, { "rows-valid": 4 });
+  const json = await download(page, "Export JSON");
+  assert.equal(JSON.parse(json.bytes.toString("utf8")).length, 4);
   assert.deepEqual(errors, []);
   await page.close();
 });

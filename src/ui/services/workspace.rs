@@ -321,6 +321,7 @@ pub async fn save(ctx: Ctx) {
         return;
     };
     ctx.saved.set(Saved::Saving);
+    crate::web::leave::saving(true);
     // One save at a time: wait for the ones before this to finish writing.
     let turn = ctx.save_tickets.get_value().0;
     ctx.save_tickets.update_value(|t| t.0 += 1);
@@ -360,6 +361,7 @@ pub async fn save(ctx: Ctx) {
         // Shown as a standing alert until a save succeeds (see the page's current-version bar).
         Err(e) => ctx.saved.set(Saved::Failed(e.to_string())),
     }
+    crate::web::leave::saving(false);
     ctx.saves.update(|s| *s += 1);
 }
 
