@@ -327,6 +327,17 @@ fn check_hparams(ct: &Content, arch: &str) -> Result<(), ModelError> {
             "its attention shape does not fit together (embedding_length {width}, head_count {heads}, head_count_kv {kv})"
         ));
     }
+    // The rotary tables are sized from the header's width: it must be the embeddings' real width.
+    let embedded = ct
+        .tensor_infos
+        .get("token_embd.weight")
+        .and_then(|t| t.shape.dims().last().copied());
+    if embedded != Some(width as usize) {
+        return bad(format!(
+            "its header says the embeddings are {width} wide ({arch}.embedding_length), but token_embd.weight is {}",
+            embedded.map_or("missing".to_string(), |d| format!("{d} wide"))
+        ));
+    }
     if arch == "llama" {
         let rope = get("rope.dimension_count").unwrap_or(0);
         if rope == 0 || rope % 2 != 0 || rope > width / heads {

@@ -9,6 +9,40 @@ use minijinja::{context, Environment, Error, ErrorKind, Value};
 /// One chat message, as the labs send them to Ollama's `/api/chat`.
 pub use crate::core::llm::ollama::Message;
 
+/// How deep a value `{{ … }}` prints may nest, and how many parts it may have. A template can store a
+/// namespace inside itself (`{% set ns.x = ns %}`), and minijinja prints such a value by recursing until the
+/// stack runs out — found by fuzzing: an abort natively, a dead model worker in the browser. So a printed
+/// value is first walked with these bounds, far above what any chat template prints.
+const MAX_PRINT_DEPTH: usize = 32;
+const PRINT_BUDGET: usize = 100_000;
+
+/// Whether `v` nests deeper than [`MAX_PRINT_DEPTH`] (or has more than [`PRINT_BUDGET`] parts).
+fn nests_too_deep(v: &Value, depth: usize, budget: &mut usize) -> bool {
+    if depth > MAX_PRINT_DEPTH || *budget == 0 {
+        return true;
+    }
+    *budget -= 1;
+    match v.kind() {
+        minijinja::value::ValueKind::Seq => v
+            .try_iter()
+            .map(|it| {
+                it.into_iter()
+                    .any(|x| nests_too_deep(&x, depth + 1, budget))
+            })
+            .unwrap_or(false),
+        minijinja::value::ValueKind::Map => v
+            .try_iter()
+            .map(|it| {
+                it.into_iter().any(|k| {
+                    v.get_item(&k)
+                        .is_ok_and(|x| nests_too_deep(&x, depth + 1, budget))
+                })
+            })
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
 /// A compiled chat template.
 pub struct ChatTemplate {
     env: Environment<'static>,
@@ -37,6 +71,16 @@ impl ChatTemplate {
         );
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_function("raise_exception", raise_exception);
+        env.set_formatter(|out, state, value| {
+            let mut budget = PRINT_BUDGET;
+            if nests_too_deep(value, 0, &mut budget) {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    "the template prints a value that contains itself (or nests over 32 levels deep)",
+                ));
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         env.add_template_owned("chat", source.to_string())
             .map_err(|e| {
                 format!("the model's chat template cannot be read ({e}); use raw mode, or a model file with a standard template")
@@ -88,6 +132,22 @@ mod tests {
             out,
             "  <|im_start|>user\nHi<|im_end|>\n\n<|im_start|>assistant\n"
         );
+    }
+
+    #[test]
+    fn a_namespace_stored_in_itself_is_refused_not_a_stack_overflow() {
+        // Found by fuzzing: printing it recursed until the stack ran out.
+        let t = ChatTemplate::new("{% set ns = namespace(n=1) %}{% set ns.n = ns %}{{ ns.n }}")
+            .unwrap();
+        let e = t.render(&[m("user", "hi")], true, "", "").unwrap_err();
+        assert!(e.contains("contains itself"), "{e}");
+        let ok = ChatTemplate::new(
+            "{% set ns = namespace(n=[[1, 2], {'a': 3}]) %}{{ ns.n }}{{ messages }}",
+        )
+        .unwrap()
+        .render(&[m("user", "hi")], true, "", "")
+        .unwrap();
+        assert_eq!(ok, "[[1, 2], {'a': 3}][{'content': 'hi', 'role': 'user'}]");
     }
 
     #[test]
