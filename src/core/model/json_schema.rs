@@ -114,9 +114,17 @@ enum Val {
         digits: u8,
         v: i64,
     },
+    /// Inside a string: characters so far, the escape being read (0 none, 1 after `\\`, 2–5 the hex digits
+    /// of `\\u`, 6–7 the `\\` and `u` a low surrogate must follow with), the UTF-8 continuation bytes still
+    /// due (`Utf8`), and the `\\u` value being read. Found by fuzzing: the guard let a model write invalid
+    /// UTF-8 or a lone surrogate inside a string, and the "complete" answer then did not parse.
     Str {
         len: u16,
         esc: u8,
+        utf8: Utf8,
+        hex: u16,
+        /// A high surrogate was read: a `\\u` low surrogate must come next.
+        high: bool,
     },
     /// Inside `true`/`false` (0/1), at byte `at`.
     Bool {
@@ -150,6 +158,47 @@ impl Default for SchemaGuard {
             val: Val::Start,
             done: false,
         }
+    }
+}
+
+/// UTF-8 continuation bytes still due inside a string, and the range the next one must be in (the
+/// first continuation byte of E0, ED, F0 and F4 is narrower: no overlong forms, no surrogates, nothing past
+/// U+10FFFF), as `std::str::from_utf8` and every JSON parser require.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Utf8 {
+    due: u8,
+    lo: u8,
+    hi: u8,
+}
+
+impl Default for Utf8 {
+    fn default() -> Self {
+        Utf8::next(0)
+    }
+}
+
+impl Utf8 {
+    fn next(due: u8) -> Self {
+        Utf8 {
+            due,
+            lo: 0x80,
+            hi: 0xBF,
+        }
+    }
+
+    /// The state after a character's lead byte; `None` if `b` cannot start one.
+    fn lead(b: u8) -> Option<Self> {
+        let (due, lo, hi) = match b {
+            0xC2..=0xDF => (1, 0x80, 0xBF),
+            0xE0 => (2, 0xA0, 0xBF),
+            0xE1..=0xEC | 0xEE..=0xEF => (2, 0x80, 0xBF),
+            0xED => (2, 0x80, 0x9F),
+            0xF0 => (3, 0x90, 0xBF),
+            0xF1..=0xF3 => (3, 0x80, 0xBF),
+            0xF4 => (3, 0x80, 0x8F),
+            _ => return None,
+        };
+        Some(Utf8 { due, lo, hi })
     }
 }
 
@@ -263,33 +312,82 @@ impl SchemaGuard {
                     return self.next_literal(schema, b);
                 }
             },
-            (Val::Start, Kind::String) if b == b'"' => Val::Str { len: 0, esc: 0 },
-            (Val::Str { len, esc }, Kind::String) => match esc {
-                0 => match b {
-                    b'"' => Val::Complete,
-                    b'\\' => Val::Str { len, esc: 1 },
-                    0..=0x1f => return None,
-                    _ if len >= MAX_STRING => return None,
-                    _ => Val::Str {
-                        len: len + 1,
-                        esc: 0,
-                    },
-                },
-                1 => match b {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Val::Str {
-                        len: len + 1,
-                        esc: 0,
-                    },
-                    b'u' => Val::Str { len, esc: 2 },
-                    _ => return None,
-                },
-                // 2..=5: the four hex digits of \u.
-                e if b.is_ascii_hexdigit() => Val::Str {
-                    len: if e == 5 { len + 1 } else { len },
-                    esc: if e == 5 { 0 } else { e + 1 },
-                },
-                _ => return None,
+            (Val::Start, Kind::String) if b == b'"' => Val::Str {
+                len: 0,
+                esc: 0,
+                utf8: Utf8::default(),
+                hex: 0,
+                high: false,
             },
+            (
+                Val::Str {
+                    len,
+                    esc,
+                    utf8,
+                    hex,
+                    high,
+                },
+                Kind::String,
+            ) => {
+                let str_ = |len, esc, utf8, hex, high| Val::Str {
+                    len,
+                    esc,
+                    utf8,
+                    hex,
+                    high,
+                };
+                match esc {
+                    // Inside a multi-byte character: only its continuation bytes.
+                    0 if utf8.due > 0 => {
+                        if !(utf8.lo..=utf8.hi).contains(&b) {
+                            return None;
+                        }
+                        let due = utf8.due - 1;
+                        let len = if due == 0 { len + 1 } else { len };
+                        str_(len, 0, Utf8::next(due), 0, false)
+                    }
+                    // After a high surrogate only `\\u` may come.
+                    0 if high => match b {
+                        b'\\' => str_(len, 6, utf8, 0, true),
+                        _ => return None,
+                    },
+                    0 => match b {
+                        b'"' => Val::Complete,
+                        b'\\' => str_(len, 1, utf8, 0, false),
+                        0..=0x1f => return None,
+                        _ if len >= MAX_STRING => return None,
+                        0x20..=0x7f => str_(len + 1, 0, utf8, 0, false),
+                        _ => str_(len, 0, Utf8::lead(b)?, 0, false),
+                    },
+                    1 => match b {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
+                            str_(len + 1, 0, utf8, 0, false)
+                        }
+                        b'u' => str_(len, 2, utf8, 0, false),
+                        _ => return None,
+                    },
+                    6 if b == b'u' => str_(len, 2, utf8, 0, true),
+                    // 2..=5: the four hex digits of \\u.
+                    2..=5 => {
+                        let d = (b as char).to_digit(16)? as u16;
+                        let v = hex << 4 | d;
+                        if esc < 5 {
+                            return Some(SchemaGuard {
+                                val: str_(len, esc + 1, utf8, v, high),
+                                ..self
+                            });
+                        }
+                        match (high, v) {
+                            (false, 0xD800..=0xDBFF) => str_(len, 0, utf8, 0, true),
+                            (false, 0xDC00..=0xDFFF) | (true, 0..=0xDBFF) | (true, 0xE000..) => {
+                                return None
+                            }
+                            _ => str_(len + 1, 0, utf8, 0, false),
+                        }
+                    }
+                    _ => return None,
+                }
+            }
             (Val::Start, Kind::Boolean) => match b {
                 b't' => Val::Bool { which: 0, at: 1 },
                 b'f' => Val::Bool { which: 1, at: 1 },
@@ -405,6 +503,39 @@ mod tests {
         // Whatever passes also parses as JSON with every key.
         let v: Value = serde_json::from_str(r#"{"clarity": 4, "reason": "ok"}"#).unwrap();
         assert_eq!(v["clarity"], 4);
+    }
+
+    #[test]
+    fn strings_are_valid_utf8_and_surrogates_come_in_pairs() {
+        // Found by fuzzing: invalid UTF-8 and lone surrogates passed the guard, and the answer did not parse.
+        let s =
+            Schema::from_json(&json!({"type": "object", "properties": {"s": {"type": "string"}}}))
+                .unwrap();
+        let bytes = |b: &[u8]| {
+            SchemaGuard::default()
+                .after(&s, b)
+                .is_some_and(|g| g.done())
+        };
+        for ok in [
+            "{\"s\": \"é and 😀 and ƒ\"}",
+            "{\"s\": \"\\ud83d\\ude00 and \\u00e9\"}",
+        ] {
+            assert!(accepts(&s, ok), "{ok}");
+            serde_json::from_str::<Value>(ok).unwrap();
+        }
+        for bad in [
+            &b"{\"s\": \"\xff\"}"[..],
+            b"{\"s\": \"\xc3\"}",
+            b"{\"s\": \"\xe0\x80\xaf\"}",
+            b"{\"s\": \"\xed\xa0\x80\"}",
+            b"{\"s\": \"\xf4\x90\x80\x80\"}",
+            b"{\"s\": \"\\ud800\"}",
+            b"{\"s\": \"\\udc00\"}",
+            b"{\"s\": \"\\ud800\\u0041\"}",
+        ] {
+            assert!(!bytes(bad), "{}", String::from_utf8_lossy(bad));
+            assert!(serde_json::from_slice::<Value>(bad).is_err());
+        }
     }
 
     #[test]
