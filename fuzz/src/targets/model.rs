@@ -71,7 +71,7 @@ pub const CHAT_TEMPLATE: Target = Target {
 
 pub const JSON_SCHEMA: Target = Target {
     name: "json-schema",
-    about: "JSON schemas for constrained decoding (schema, then NUL, then an answer): an answer the guard completes parses",
+    about: "JSON schemas for constrained decoding (schema, then NUL, then an answer): no dead ends, and an answer the guard completes parses",
     run: json_schema,
     max_len: 4 << 10,
     dict: &[b"\x00", b"{\"type\":\"object\",\"properties\":{", b"\"type\":\"integer\"", b"\"type\":\"string\"", b"\"minimum\":", b"\"maximum\":", b"\"required\":[", b"\"enum\":[", b"}", b"\"", b","],
@@ -116,6 +116,17 @@ fn json_schema(data: &[u8]) -> Result<(), String> {
         return Ok(());
     };
     if let Some(g) = SchemaGuard::default().after(&s, answer) {
+        // No dead ends: decoding masks every token the guard refuses, so a state no byte can leave would
+        // leave the sampler nothing to pick (found by fuzzing's model test: a half-written surrogate).
+        ensure(
+            g.done() || (0..=255u8).any(|b| g.after(&s, &[b]).is_some()),
+            || {
+                format!(
+                    "the guard reached a state no byte continues after {}",
+                    String::from_utf8_lossy(answer)
+                )
+            },
+        )?;
         if g.done() {
             serde_json::from_slice::<Value>(answer).map_err(|e| {
                 format!(

@@ -371,6 +371,13 @@ impl SchemaGuard {
                     2..=5 => {
                         let d = (b as char).to_digit(16)? as u16;
                         let v = hex << 4 | d;
+                        // Surrogates are checked as the digits come, so decoding never reaches a state no
+                        // token can leave: after a high surrogate only `\\uDC..`–`\\uDF..`, and never a low
+                        // one alone.
+                        let low_prefix = (0xDC..=0xDF).contains(&v);
+                        if (esc == 2 && high && d != 0xD) || (esc == 3 && high != low_prefix) {
+                            return None;
+                        }
                         if esc < 5 {
                             return Some(SchemaGuard {
                                 val: str_(len, esc + 1, utf8, v, high),
@@ -535,6 +542,17 @@ mod tests {
         ] {
             assert!(!bytes(bad), "{}", String::from_utf8_lossy(bad));
             assert!(serde_json::from_slice::<Value>(bad).is_err());
+        }
+        // A dead end is refused at its first digit, never at its last: decoding can always go on.
+        for (prefix, ok) in [
+            ("{\"s\": \"\\ud83d\\u1", false),
+            ("{\"s\": \"\\ud83d\\ud8", false),
+            ("{\"s\": \"\\ud83d\\udd", true),
+            ("{\"s\": \"\\udd", false),
+            ("{\"s\": \"\\ud8", true),
+        ] {
+            let g = SchemaGuard::default().after(&s, prefix.as_bytes());
+            assert_eq!(g.is_some(), ok, "{prefix}");
         }
     }
 
