@@ -4,9 +4,10 @@ use datalab::core::archive::gzip::Gunzip;
 use datalab::core::archive::tar::{EntryInfo, Sink, TarReader};
 use datalab::core::archive::zip::{read_zip, write_zip};
 use datalab::core::dataset::workspace::{export_zip, import_zip};
+use datalab::core::imdb::csv::{read_split, write_split};
 use datalab::core::imdb::unpack::Unpacker;
 
-use super::ensure;
+use super::{ensure, lines_in, lines_named_exist};
 use crate::engine::{default_bound, fnv, Target};
 use crate::split::pieces;
 
@@ -68,6 +69,15 @@ pub const TAR: Target = Target {
         b"\x80\x00\x00\x00",
         b"\xff\xff\xff\xff",
     ],
+    bound: default_bound,
+};
+
+pub const IMDB_CSV: Target = Target {
+    name: "imdb-csv",
+    about: "the IMDb splits' text,label CSV files (the lab's own or the reference script's), read, written, read again",
+    run: imdb_csv,
+    max_len: 16 << 10,
+    dict: &[b"text,label\n", b"\"", b"\"\"", b",0\n", b",1\r\n", b",2\n", b"\r\n"],
     bound: default_bound,
 };
 
@@ -210,4 +220,15 @@ fn imdb(data: &[u8]) -> Result<(), String> {
     ensure(whole == cut, || {
         format!("the IMDb archive read whole and in pieces differ: {whole:.200} vs {cut:.200}")
     })
+}
+
+fn imdb_csv(data: &[u8]) -> Result<(), String> {
+    match read_split(data) {
+        Ok(rows) => {
+            let again = read_split(&write_split(rows.iter().map(|(t, l)| (t.as_str(), *l)), 0))
+                .map_err(|e| format!("a split the lab wrote does not read: {e}"))?;
+            ensure(again == rows, || "split → CSV → split changed it".into())
+        }
+        Err(e) => lines_named_exist(&e, lines_in(data)),
+    }
 }

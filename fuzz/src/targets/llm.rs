@@ -9,6 +9,7 @@ use datalab::core::llm::ollama::{self, FinalStats};
 use datalab::core::llm::reflection::{Kind, Refinement};
 use datalab::core::llm::{openai, ps};
 use datalab::core::model::library::parse_listing;
+use datalab::core::tokenize::workbench::WorkbenchState;
 use datalab::core::urlstate::Query;
 use serde_json::Value;
 
@@ -41,7 +42,7 @@ pub const RESPONSES: Target = Target {
 
 pub const MODEL_OUTPUT: Target = Target {
     name: "model-output",
-    about: "text from models and people: rubric scores, refinements, model listings, endpoints, shared links",
+    about: "text from models and people: rubric scores, refinements, model listings, endpoints, shared links, saved workbench state",
     run: model_output,
     max_len: 8 << 10,
     dict: JSON_DICT,
@@ -81,6 +82,12 @@ fn model_output(data: &[u8]) -> Result<(), String> {
     }
     let _ = parse_listing(&text, "http://127.0.0.1:8080/models/");
     let _ = parse_endpoint(&text);
+    // The workbench's saved state (localStorage, or a slide host's copy of it).
+    if let Some(w) = WorkbenchState::from_json(&text) {
+        ensure(WorkbenchState::from_json(&w.to_json()) == Some(w), || {
+            "workbench state → JSON → state changed it".into()
+        })?;
+    }
     let q = Query::parse(&text);
     let again = Query::parse(&q.to_search());
     ensure(again == q, || {

@@ -22,6 +22,7 @@ pub fn all() -> Vec<Target> {
         archive::GZIP,
         archive::TAR,
         archive::IMDB,
+        archive::IMDB_CSV,
         streams::NDJSON,
         streams::SSE,
         streams::DECODER,
