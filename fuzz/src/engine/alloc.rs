@@ -13,29 +13,28 @@ static PEAK: AtomicUsize = AtomicUsize::new(0);
 /// the input): no file the lab reads may ask for 4 GiB at once.
 pub const HARD_LIMIT: usize = 4 << 30;
 
+/// Counts `size` more bytes live (when the allocation `p` succeeded) and raises the peak.
+fn grew(p: *mut u8, size: usize) -> *mut u8 {
+    if !p.is_null() {
+        let now = LIVE.fetch_add(size, Ordering::Relaxed) + size;
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
+    p
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if layout.size() > HARD_LIMIT {
             return std::ptr::null_mut();
         }
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
+        grew(System.alloc(layout), layout.size())
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if layout.size() > HARD_LIMIT {
             return std::ptr::null_mut();
         }
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
+        grew(System.alloc_zeroed(layout), layout.size())
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -48,16 +47,14 @@ unsafe impl GlobalAlloc for Counting {
             return std::ptr::null_mut();
         }
         let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                    + (new_size - layout.size());
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
+        if new_size >= layout.size() {
+            grew(p, new_size - layout.size())
+        } else {
+            if !p.is_null() {
                 LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
             }
+            p
         }
-        p
     }
 }
 
